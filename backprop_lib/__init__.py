@@ -1,0 +1,60 @@
+"""backprop_lib: the small library behind the course *Backpropagation from scratch*.
+
+Shapes use the same letters everywhere:
+
+    N  samples in a batch (rows are samples)
+    D  input features
+    H  hidden units
+    C  classes (or outputs)
+
+Pure functions do the maths (`dense_forward`, `softmax_backward`, ...); thin classes
+(`Dense`, `ReLU`, `SoftmaxCrossEntropy`, `Sequential`, `SGD`, ...) make a friendly API on
+top. Nothing here changes NumPy's global state, and everything random takes an `rng`.
+
+`plotting` and `widgets` load matplotlib and ipywidgets only when first used, so that
+importing the library costs little more than importing NumPy.
+"""
+
+import importlib
+
+from . import activations, checks, datasets, gradcheck, layers, losses, model, optim
+from .activations import (
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    softmax,
+    softmax_backward,
+    softmax_backward_einsum,
+    softmax_backward_loop,
+    softmax_jacobian,
+    softmax_jacobian_batched,
+)
+from .gradcheck import check_layer, numerical_gradient, numerical_gradient_array, rel_error
+from .layers import Dense, dense_backward, dense_forward
+from .losses import (
+    MSE,
+    BinaryCrossEntropy,
+    CrossEntropy,
+    SoftmaxCrossEntropy,
+    cross_entropy,
+    one_hot,
+    softmax_cross_entropy,
+)
+from .model import History, Sequential, TrainingDivergedError, mlp
+from .optim import SGD, Adam, Momentum
+
+__version__ = "0.1.0"
+
+_LAZY = ("plotting", "widgets")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'backprop_lib' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,78 @@
+"""Input checks shared by the library: every error names what was expected and what came."""
+
+import numpy as np
+
+_FLOATS = (np.float32, np.float64)
+
+
+def as_float_array(x, name, where, dtype=None):
+    """Return `x` as a float ndarray (float32 kept, everything else float64)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{where}: expected {name} as a numeric array, got {type(x).__name__} ({exc})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{where}: expected {name} as a numeric array, got dtype {arr.dtype}")
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype.type not in _FLOATS:
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_finite(arr, name, where):
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        value = arr[tuple(bad)]
+        raise ValueError(
+            f"{where}: {name} contains {'NaN' if np.isnan(value) else 'an infinite value'} "
+            f"at index {tuple(int(i) for i in bad)}; clean or drop those rows first"
+        )
+
+
+def check_2d(arr, name, where, cols=None, col_letter="D"):
+    """Require a 2-D array, optionally with a given number of columns."""
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = f"; for one sample use {name}[None, :], for one feature use {name}[:, None]"
+        want = f"(N, {cols})" if cols is not None else f"(N, {col_letter})"
+        raise ValueError(f"{where}: expected {name} of shape {want} (2-D), got shape {arr.shape}{hint}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{where}: expected {name} with {cols} columns (N, {cols}), got {arr.shape}")
+    return arr
+
+
+def check_same_shape(a, b, name_a, name_b, where):
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: expected {name_b} of the same shape as {name_a} {a.shape}, got {b.shape}")
+
+
+def check_labels(y, n_samples, n_classes, where):
+    """Sparse labels (N,) of integers in [0, C), or one-hot (N, C). Returns an int array or a float one-hot."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1 and n_classes != 1:
+        raise ValueError(
+            f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}; use y.ravel()"
+        )
+    if y.ndim == 2:
+        if y.shape != (n_samples, n_classes):
+            raise ValueError(
+                f"{where}: expected one-hot labels of shape (N, C) = ({n_samples}, {n_classes}), got {y.shape}"
+            )
+        return y
+    if y.ndim != 1:
+        raise ValueError(f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}")
+    if len(y) != n_samples:
+        raise ValueError(f"{where}: expected {n_samples} labels to match {n_samples} samples, got {len(y)}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(
+            f"{where}: expected integer class labels 0..{n_classes - 1}, got dtype {y.dtype}; "
+            "if they are whole numbers use y.astype(int)"
+        )
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"{where}: expected labels in 0..{n_classes - 1} for {n_classes} classes, "
+            f"got values from {int(y.min())} to {int(y.max())}"
+        )
+    return y

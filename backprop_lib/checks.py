@@ -1,0 +1,190 @@
+"""Exercise checkers: compare a learner's answer with the reference and explain what is wrong.
+
+A check prints its verdict and returns a `CheckResult` (true when it passed). A failed check
+shows both shapes, the largest absolute and relative error, a slice of both arrays and a
+hint, and names the usual mistakes when it recognises them: a transposed result, a missing
+or doubled 1/N, a wrong sign, a constant factor, an input changed in place.
+"""
+
+import copy
+import inspect
+
+import numpy as np
+
+PASS, FAIL, TODO = "✅", "❌", "⏳"
+
+
+class CheckResult:
+    """The verdict of a check: `bool(result)` is whether it passed; `str(result)` explains."""
+
+    def __init__(self, passed, message, status=None):
+        self.passed = passed
+        self.message = message
+        self.status = status or ("passed" if passed else "failed")
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return f"CheckResult(passed={self.passed})"
+
+    def _ipython_display_(self):
+        pass  # already printed; a check at the end of a cell should not show twice
+
+
+def _report(result, quiet):
+    if not quiet:
+        print(result.message)
+    return result
+
+
+def _fmt(arr, rows=3, cols=4):
+    """A small corner of an array, for the report."""
+    a = np.asarray(arr)
+    if a.ndim == 0:
+        return f"{a.item():.6g}"
+    corner = a[tuple(slice(0, rows if i == 0 else cols) for i in range(a.ndim))]
+    more = " ..." if corner.size < a.size else ""
+    text = np.array2string(corner, precision=5, suppress_small=False, separator=", ", max_line_width=88)
+    return text + more
+
+
+def _close(a, b, rtol, atol):
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
+
+
+def _factor_diagnosis(actual, expected, n_samples, rtol, atol):
+    """If actual is expected times a constant, say which mistake that constant points to."""
+    denom = float((expected * expected).sum())
+    if denom == 0:
+        return None
+    c = float((actual * expected).sum()) / denom
+    if not np.isfinite(c) or c == 0 or not _close(actual, c * expected, max(rtol, 1e-6), atol):
+        return None
+
+    def near(x):
+        return abs(c - x) <= 1e-6 * max(1.0, abs(x))
+
+    if near(-1):
+        return "It has the right size but the wrong sign: check the sign of each term (a gradient points uphill)."
+    if n_samples:
+        if near(n_samples):
+            return f"It is {n_samples} times too large: the 1/N of the mean (N = {n_samples}) is missing."
+        if near(1 / n_samples):
+            return f"It is {n_samples} times too small: 1/N (N = {n_samples}) is applied twice."
+        if near(-n_samples) or near(-1 / n_samples):
+            return "It has the wrong sign and a wrong 1/N: check both."
+    if near(2) or near(0.5):
+        return (
+            f"It is {c:g} times the answer: a factor 2 is off (the 2 from differentiating a square, "
+            "or the 0.5 in front of an L2 penalty)."
+        )
+    return f"It is a constant {c:.4g} times the answer: a scale factor is wrong somewhere."
+
+
+def diagnose(actual, expected, name="your answer", rtol=1e-6, atol=1e-9, n_samples=None, hint=None):
+    """Compare arrays and return a `CheckResult` without printing."""
+    if actual is None:
+        return CheckResult(False, f"{FAIL} {name} is None: did the function forget to `return` its result?")
+    if isinstance(actual, type(Ellipsis)):
+        return CheckResult(False, f"{TODO} {name}: not implemented yet. Replace the `...` with your code.", "todo")
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return CheckResult(False, f"{FAIL} {name} should be a numeric array, got {type(actual).__name__}: {actual!r:.80}")
+    e = np.asarray(expected, dtype=np.float64)
+    lines = []
+    if a.shape != e.shape:
+        lines.append(f"{FAIL} {name} has the wrong shape: expected {e.shape}, got {a.shape}.")
+        if a.ndim == 2 and a.T.shape == e.shape:
+            if _close(a.T, e, rtol, atol):
+                lines.append("It is the right answer transposed: check the order of the product (A.T @ B versus B @ A.T).")
+            else:
+                lines.append("Its shape is the transpose of the right one: check which side each factor goes on.")
+        elif a.size == e.size and _close(a.reshape(e.shape), e, rtol, atol):
+            lines.append("The numbers are right but arranged differently: check keepdims, or reshape.")
+        elif a.ndim == e.ndim - 1 or a.ndim == e.ndim + 1:
+            lines.append("One axis too many or too few: check which axis you summed over and keepdims.")
+        if hint:
+            lines.append(f"Hint: {hint}")
+        return CheckResult(False, "\n".join(lines))
+    if not np.isfinite(a).all() and np.isfinite(e).all():
+        bad = "NaN" if np.isnan(a).any() else "inf"
+        lines.append(f"{FAIL} {name} contains {bad}: look for a division by zero, or log/exp of an extreme value.")
+    elif _close(a, e, rtol, atol):
+        return CheckResult(True, f"{PASS} {name} is correct (shape {e.shape}, within rtol={rtol:g}).")
+    else:
+        lines.append(f"{FAIL} {name} does not match the reference.")
+    abs_err = np.abs(a - e)
+    rel_err = abs_err / np.maximum(np.abs(e), 1e-12)
+    worst = np.unravel_index(np.nanargmax(abs_err), abs_err.shape) if abs_err.size else ()
+    why = _factor_diagnosis(a, e, n_samples, rtol, atol)
+    if why:
+        lines.append(why)
+    lines += [
+        f"  shape:              {e.shape} (both)",
+        f"  largest abs error:  {np.nanmax(abs_err):.3g} at index {tuple(int(i) for i in worst)}",
+        f"  largest rel error:  {np.nanmax(rel_err):.3g}",
+        f"  expected (corner):  {_fmt(e)}",
+        f"  got (corner):       {_fmt(a)}",
+    ]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    return CheckResult(False, "\n".join(lines))
+
+
+def check_array(actual, expected, name="your answer", *, rtol=1e-6, atol=1e-9, n_samples=None, hint=None, quiet=False):
+    """Check an array (or a number) against the expected one; prints the verdict, returns a CheckResult.
+
+    n_samples: the batch size N, so that a missing or doubled 1/N can be named.
+    """
+    return _report(diagnose(actual, expected, name, rtol, atol, n_samples, hint), quiet)
+
+
+def _arg_names(fn, n):
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"argument {i + 1}" for i in range(len(names), n)])[:n]
+
+
+def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, atol=1e-9, n_samples=None,
+                   hint=None, quiet=False, **kwargs):
+    """Call `fn` and `reference` on copies of the same arguments and compare what they return.
+
+    Also fails if `fn` changed one of its array arguments in place. `outputs` names the parts
+    of a tuple result, e.g. ("dX", "dW", "db").
+    """
+    name = name or getattr(fn, "__name__", "your function")
+    mine = copy.deepcopy(args)
+    try:
+        got = fn(*mine, **copy.deepcopy(kwargs))
+    except NotImplementedError:
+        return _report(CheckResult(False, f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.", "todo"), quiet)
+    except Exception as exc:  # the learner's code failed: say how, without a traceback wall
+        msg = f"{FAIL} {name} raised {type(exc).__name__}: {exc}"
+        if hint:
+            msg += f"\nHint: {hint}"
+        return _report(CheckResult(False, msg), quiet)
+    for arg_name, before, after in zip(_arg_names(fn, len(args)), args, mine):
+        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+            return _report(CheckResult(False, (
+                f"{FAIL} {name} changed its input `{arg_name}` in place. Work on a copy "
+                f"(e.g. `{arg_name}.copy()`, or build a new array) so the caller's data stays as it was."
+            )), quiet)
+    want = reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            n = len(got) if isinstance(got, tuple) else 1
+            return _report(CheckResult(False, f"{FAIL} {name} should return {len(want)} values, got {n}."), quiet)
+        labels = outputs or [f"output {i}" for i in range(len(want))]
+        results = [diagnose(g, w, f"{name}: {label}", rtol, atol, n_samples, hint) for g, w, label in zip(got, want, labels)]
+        passed = all(results)
+        if passed:
+            return _report(CheckResult(True, f"{PASS} {name} is correct ({', '.join(labels)})."), quiet)
+        return _report(CheckResult(False, "\n".join(r.message for r in results if not r)), quiet)
+    return _report(diagnose(got, want, name, rtol, atol, n_samples, hint), quiet)

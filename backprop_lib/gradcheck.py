@@ -1,0 +1,124 @@
+"""Gradient checking: central differences compared with an analytic backward pass.
+
+Float64 by design: with float32 the rounding error of f(x + h) - f(x - h) swamps the
+difference itself, and a correct gradient looks wrong.
+"""
+
+import numpy as np
+
+from ._random import as_rng
+
+TOLERANCE = 1e-7  # a relative error below this means the backward pass is right
+
+
+def _require_float64(x, name, where):
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(
+            f"{where}: expected {name} in float64, got {x.dtype}; numerical gradients need float64 "
+            f"(use {name}.astype(np.float64))"
+        )
+    return x
+
+
+def rel_error(a, b):
+    """Largest elementwise |a - b| / max(1e-8, |a| + |b|): about 1e-10 for a right gradient in float64."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: expected arrays of one shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """df/dx for a scalar f of the array x, by central differences; x is restored afterwards."""
+    x = _require_float64(x, "x", "numerical_gradient")
+    grad = np.zeros_like(x)
+    # One entry at a time: this is a checker, run on small inputs, not a hot path.
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = float(f(x))
+        x[i] = old - h
+        fm = float(f(x))
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Gradient of sum(f(x) * dout) with respect to x, for an array-valued f (dout: f(x).shape)."""
+    dout = np.asarray(dout, dtype=np.float64)
+    return numerical_gradient(lambda z: np.sum(f(z) * dout), x, h)
+
+
+class GradCheckReport(dict):
+    """Relative error per checked array; true when every one is below the tolerance."""
+
+    def __init__(self, what, errors, tol=TOLERANCE):
+        super().__init__(errors)
+        self.what, self.tol = what, tol
+
+    @property
+    def passed(self):
+        return all(e < self.tol for e in self.values())
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        rows = [f"gradient check of {self.what}: {'PASSED' if self.passed else 'FAILED'} (tolerance {self.tol:g})"]
+        for name, e in self.items():
+            rows.append(f"  {name:<8} relative error {e:.2e}  {'ok' if e < self.tol else 'WRONG'}")
+        return "\n".join(rows)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(repr(self))
+
+
+def check_layer(layer, X, rng=0, h=1e-5, tol=TOLERANCE):
+    """Check any layer's backward (input and parameter gradients) against central differences.
+
+    X: (N, D) float64. A random upstream gradient dout is drawn from `rng`, so every output
+    entry matters. Returns a `GradCheckReport`; the layer's parameters are left as they were.
+    """
+    where = f"check_layer({layer!r})"
+    X = _require_float64(X, "X", where).copy()
+    for name, p in layer.params.items():
+        _require_float64(p, name, where)
+    out = layer.forward(X)
+    dout = as_rng(rng).standard_normal(out.shape)
+    saved = getattr(layer, "input_grad", None)
+    if saved is not None:
+        layer.input_grad = True
+    try:
+        dX = layer.backward(dout)
+        analytic = {"X": dX, **{k: v.copy() for k, v in layer.grads.items()}}
+        errors = {"X": rel_error(dX, numerical_gradient_array(layer.forward, X, dout, h))}
+        for name, p in layer.params.items():
+            num = numerical_gradient_array(lambda _: layer.forward(X), p, dout, h)
+            errors[name] = rel_error(analytic[name], num)
+    finally:
+        if saved is not None:
+            layer.input_grad = saved
+    return GradCheckReport(repr(layer), errors, tol)
+
+
+def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
+    """Check a loss object's backward against central differences of its forward."""
+    pred = _require_float64(pred, "pred", f"check_loss({loss!r})").copy()
+    loss.forward(pred, y)
+    analytic = loss.backward()
+    num = numerical_gradient(lambda z: loss.forward(z, y), pred, h)
+    return GradCheckReport(repr(loss), {"pred": rel_error(analytic, num)}, tol)
+
+
+def check_function(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
+    """Check a pure pair `out = forward(x)`, `dx = backward(dout, x, out)` with a random dout."""
+    x = _require_float64(x, "x", "check_function").copy()
+    out = forward(x)
+    dout = as_rng(rng).standard_normal(np.shape(out))
+    dx = backward(dout, x, out)
+    err = rel_error(dx, numerical_gradient_array(forward, x, dout, h))
+    return GradCheckReport(getattr(forward, "__name__", "function"), {"x": err}, tol)

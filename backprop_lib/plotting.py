@@ -1,0 +1,95 @@
+"""Plots the course uses again and again. Loaded on first use: it imports matplotlib."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+
+
+def _ax(ax, figsize=(4.5, 4.5)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_data(X, y, ax=None, title=None, s=18):
+    """Scatter 2-D points X: (N, 2) coloured by label y: (N,)."""
+    ax = _ax(ax)
+    y = np.asarray(y)
+    for c in np.unique(y):
+        pts = X[y == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, color=CLASS_COLORS[int(c) % len(CLASS_COLORS)],
+                   edgecolor="white", linewidth=0.4, label=f"class {int(c)}")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=200, margin=0.25):
+    """Colour the plane by predicted class and draw the data on top.
+
+    predict: a function X: (M, 2) -> labels (M,), or any object with a `predict` method.
+    """
+    fn = predict.predict if hasattr(predict, "predict") else predict
+    ax = _ax(ax)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.c_[g0.ravel(), g1.ravel()].astype(X.dtype)  # (resolution**2, 2)
+    Z = np.asarray(fn(grid)).reshape(g0.shape)
+    n = int(max(Z.max(), np.max(y))) + 1
+    cmap = ListedColormap(CLASS_COLORS[:n])
+    ax.contourf(g0, g1, Z, levels=np.arange(n + 1) - 0.5, cmap=cmap, alpha=0.25)
+    plot_data(X, y, ax=ax, title=title)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    return ax
+
+
+def plot_history(history, axes=None, title=None):
+    """Loss (log scale) and, for classifiers, accuracy against epoch, from a `fit` History."""
+    has_acc = "accuracy" in history
+    if axes is None:
+        _, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(9 if has_acc else 4.5, 3.2))
+    axes = np.atleast_1d(axes)
+    epochs = history.get("epoch", range(1, len(history["loss"]) + 1))
+    axes[0].plot(epochs, history["loss"], color="#333333")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("loss")
+    axes[0].grid(alpha=0.3)
+    if has_acc:
+        axes[1].plot(epochs, history["accuracy"], color=CLASS_COLORS[2])
+        axes[1].set_ylim(0, 1.02)
+        axes[1].set_xlabel("epoch")
+        axes[1].set_ylabel("training accuracy")
+        axes[1].grid(alpha=0.3)
+    if title:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def plot_jacobian(J, ax=None, title="softmax Jacobian", annotate=True, labels=None):
+    """Heatmap of a (C, C) Jacobian, red for positive and blue for negative, centred at 0."""
+    J = np.asarray(J)
+    if J.ndim != 2 or J.shape[0] != J.shape[1]:
+        raise ValueError(f"plot_jacobian: expected a square (C, C) matrix, got shape {J.shape}")
+    ax = _ax(ax, figsize=(3.8, 3.4))
+    lim = max(float(np.abs(J).max()), 1e-12)
+    im = ax.imshow(J, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    C = J.shape[0]
+    labels = labels or [str(i) for i in range(C)]
+    ax.set_xticks(range(C), [f"$z_{{{lab}}}$" for lab in labels])
+    ax.set_yticks(range(C), [f"$s_{{{lab}}}$" for lab in labels])
+    if annotate and C <= 8:
+        for i in range(C):
+            for j in range(C):
+                ax.text(j, i, f"{J[i, j]:+.3f}", ha="center", va="center", fontsize=8,
+                        color="white" if abs(J[i, j]) > 0.6 * lim else "black")
+    ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    return ax
