@@ -17,7 +17,7 @@ importing the library costs little more than importing NumPy.
 
 import importlib
 
-from . import activations, checks, datasets, gradcheck, layers, losses, model, optim
+from . import activations, checks, datasets, gradcheck, layers, losses, model, neuron, optim
 from .activations import (
     LeakyReLU,
     ReLU,
