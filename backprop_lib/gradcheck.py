@@ -114,7 +114,7 @@ def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
     return GradCheckReport(repr(loss), {"pred": rel_error(analytic, num)}, tol)
 
 
-def check_function(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
+def check_forward_backward(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
     """Check a pure pair `out = forward(x)`, `dx = backward(dout, x, out)` with a random dout."""
     x = _require_float64(x, "x", "check_function").copy()
     out = forward(x)
