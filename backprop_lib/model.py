@@ -186,7 +186,7 @@ class Sequential:
                         bar.close()
                     raise TrainingDivergedError(
                         f"training diverged at step {step} (epoch {epoch}): the loss became {loss:.4g}, "
-                        f"up from {first:.4g} at the start; the learning rate {getattr(optimizer, 'lr', '?')} "
+                        f"up from {first:.4g} at the start; the learning rate {optimizer.lr:g} "
                         "is probably too large, try one ten times smaller"
                     )
                 losses.append(loss)

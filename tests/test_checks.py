@@ -1,0 +1,124 @@
+"""The exercise checkers: right answers pass, and the usual wrong answers are named."""
+
+import numpy as np
+import pytest
+
+import backprop_lib as bl
+from backprop_lib.checks import check_array, check_function, diagnose
+
+
+def dense_grads(X, W, dout):
+    return X.T @ dout, dout.sum(axis=0)
+
+
+@pytest.fixture
+def arrays(rng):
+    X = rng.standard_normal((6, 4))
+    dout = rng.standard_normal((6, 3))
+    return X, dout, X.T @ dout
+
+
+def test_a_right_answer_passes(arrays, capsys):
+    X, dout, dW = arrays
+    result = check_array(dW + 1e-12, dW, "dW")
+    assert result and result.passed
+    assert "✅ dW is correct" in capsys.readouterr().out
+
+
+def test_transposed(arrays):
+    X, dout, dW = arrays
+    r = diagnose(dW.T, dW, "dW")
+    assert not r
+    assert "wrong shape: expected (4, 3), got (3, 4)" in r.message
+    assert "right answer transposed" in r.message
+
+
+def test_missing_and_doubled_one_over_n(arrays):
+    X, dout, dW = arrays
+    assert "the 1/N of the mean (N = 6) is missing" in diagnose(dW * 6, dW, n_samples=6).message
+    assert "1/N (N = 6) is applied twice" in diagnose(dW / 6, dW, n_samples=6).message
+
+
+def test_wrong_sign_and_factors(arrays):
+    X, dout, dW = arrays
+    assert "wrong sign" in diagnose(-dW, dW).message
+    assert "a factor 2 is off" in diagnose(2 * dW, dW).message
+    assert "a factor 2 is off" in diagnose(0.5 * dW, dW).message
+    assert "constant 3.7 times" in diagnose(3.7 * dW, dW).message
+
+
+def test_failure_report_has_shapes_errors_slices_and_hint(arrays):
+    X, dout, dW = arrays
+    wrong = dW.copy()
+    wrong[1, 2] += 0.5
+    msg = diagnose(wrong, dW, "dW", hint="dW = X.T @ dout").message
+    assert "❌ dW does not match" in msg
+    assert "shape:              (4, 3) (both)" in msg
+    assert "largest abs error:  0.5 at index (1, 2)" in msg
+    assert "largest rel error:" in msg
+    assert "expected (corner):" in msg and "got (corner):" in msg
+    assert msg.endswith("Hint: dW = X.T @ dout")
+
+
+def test_keepdims_shape(rng):
+    v = rng.standard_normal(3)
+    assert "check keepdims" in diagnose(v[None, :], v).message
+
+
+def test_none_nan_and_not_numbers():
+    assert "forget to `return`" in diagnose(None, np.ones(2)).message
+    assert "contains NaN" in diagnose(np.array([1.0, np.nan]), np.ones(2)).message
+    assert "should be a numeric array" in diagnose("abc", np.ones(2)).message
+
+
+def test_check_function_passes_and_names_outputs(arrays, capsys):
+    X, dout, _ = arrays
+    W = np.ones((4, 3))
+    assert check_function(dense_grads, dense_grads, X, W, dout, outputs=("dW", "db"))
+    assert "is correct (dW, db)" in capsys.readouterr().out
+
+
+def test_check_function_catches_in_place_modification(rng):
+    def relu_in_place(x):
+        x[x < 0] = 0
+        return x
+
+    r = check_function(relu_in_place, lambda x: np.maximum(x, 0), rng.standard_normal((3, 3)), quiet=True)
+    assert not r
+    assert "changed its input `x` in place" in r.message
+
+
+def test_check_function_reports_exceptions_and_todo(rng):
+    def todo(x):
+        raise NotImplementedError
+
+    def broken(x):
+        return x @ np.ones((5, 5))
+
+    r = check_function(todo, np.tanh, rng.standard_normal(3), quiet=True)
+    assert r.status == "todo" and "not implemented yet" in r.message
+    r = check_function(broken, np.tanh, rng.standard_normal((2, 3)), quiet=True, hint="use np.tanh")
+    assert "raised ValueError" in r.message and "Hint: use np.tanh" in r.message
+
+
+def test_check_function_wrong_number_of_outputs(arrays):
+    X, dout, _ = arrays
+    r = check_function(lambda X, W, dout: X.T @ dout, dense_grads, X, np.ones((4, 3)), dout, quiet=True)
+    assert "should return 2 values, got 1" in r.message
+
+
+def test_check_function_tuple_with_one_wrong_part(arrays):
+    X, dout, _ = arrays
+
+    def mine(X, W, dout):
+        return X.T @ dout, dout.sum(axis=0) / 6
+
+    r = check_function(mine, dense_grads, X, np.ones((4, 3)), dout, outputs=("dW", "db"), n_samples=6, quiet=True)
+    assert not r
+    assert "db" in r.message and "applied twice" in r.message and "dW does not match" not in r.message
+
+
+def test_result_does_not_display_twice():
+    r = bl.checks.CheckResult(True, "ok")
+    assert r._ipython_display_() is None
+    assert repr(r) == "CheckResult(passed=True)"

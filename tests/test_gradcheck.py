@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+import backprop_lib as bl
+from backprop_lib import gradcheck as gc
+
+
+class BrokenReLU(bl.ReLU):
+    """ReLU whose backward forgets the gate: it passes dout everywhere."""
+
+    def _backward(self, dout):
+        return dout
+
+
+class DenseWithTransposedBias(bl.Dense):
+    """A Dense layer whose db sums over the wrong axis (and is then cut to shape)."""
+
+    def _backward(self, dout):
+        dX = super()._backward(dout)
+        self.grads["b"] = dout.sum(axis=1)[: self.n_outputs]
+        return dX
+
+
+def test_a_broken_backward_is_caught(rng):
+    report = gc.check_layer(BrokenReLU(), rng.standard_normal((5, 4)))
+    assert not report.passed
+    assert report["X"] > 0.1
+    assert "FAILED" in repr(report) and "WRONG" in repr(report)
+
+
+def test_a_wrong_parameter_gradient_is_caught_and_named(rng):
+    report = gc.check_layer(DenseWithTransposedBias(3, 3, rng=0), rng.standard_normal((3, 3)))
+    assert not report.passed
+    assert report["X"] < 1e-9 and report["W"] < 1e-9
+    assert report["b"] > 1e-3
+
+
+def test_check_layer_leaves_parameters_unchanged(rng):
+    layer = bl.Dense(3, 2, rng=0)
+    W = layer.W.copy()
+    gc.check_layer(layer, rng.standard_normal((4, 3)))
+    np.testing.assert_array_equal(W, layer.W)
+
+
+def test_numerical_gradient_of_known_functions(rng):
+    x = rng.standard_normal((3, 2))
+    np.testing.assert_allclose(gc.numerical_gradient(lambda v: (v**2).sum(), x.copy()), 2 * x, rtol=1e-8)
+    dout = rng.standard_normal((3, 2))
+    np.testing.assert_allclose(gc.numerical_gradient_array(np.sin, x.copy(), dout), np.cos(x) * dout, rtol=1e-8)
+
+
+def test_numerical_gradient_restores_its_input(rng):
+    x = rng.standard_normal(4)
+    keep = x.copy()
+    gc.numerical_gradient(lambda v: np.sum(v**3), x)
+    np.testing.assert_array_equal(x, keep)
+
+
+def test_float32_is_refused_with_a_reason():
+    with pytest.raises(TypeError, match=r"float64.*got float32"):
+        gc.numerical_gradient(lambda v: v.sum(), np.ones(3, dtype=np.float32))
+    with pytest.raises(TypeError, match="float64"):
+        gc.check_layer(bl.Dense(2, 2, rng=0, dtype=np.float32), np.ones((2, 2), dtype=np.float32))
+
+
+def test_rel_error():
+    assert gc.rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
+    assert gc.rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert gc.rel_error(np.array([1.0, 0.0]), np.array([1.0, 1e-3])) == pytest.approx(1e-3 / 2.0)
+    assert gc.rel_error(np.array([1.0]), np.array([-1.0])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="one shape"):
+        gc.rel_error(np.ones(2), np.ones(3))
+
+
+def test_check_forward_backward_on_a_pure_pair(rng):
+    good = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - out**2), rng.standard_normal((3, 3)))
+    bad = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - x**2), rng.standard_normal((3, 3)))
+    assert good.passed and not bad.passed
