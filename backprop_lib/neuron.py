@@ -22,7 +22,7 @@ def neuron_backward(dout, cache):
     """dout: scalar -> dx: (D,), dw: (D,), db: scalar."""
     x, w, z = cache
     dz = dout * (1.0 if z > 0 else 0.0)  # ReLU: pass the gradient where z > 0
-    return dz * w, dz * x, dz
+    return dz * w + 0.0, dz * x + 0.0, dz + 0.0  # + 0.0 turns -0.0 into 0.0 for printing
 
 
 def neuron_trace(x, w, b, dout=1.0):

@@ -93,3 +93,22 @@ def plot_jacobian(J, ax=None, title="softmax Jacobian", annotate=True, labels=No
     ax.set_title(title)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return ax
+
+
+def draw_matrix(ax, left, values, label, color, highlight=()):
+    """Draw a matrix as a grid of squares (for shape diagrams): top edge at y = 0, `left` its x.
+
+    Integer entries are written in their squares; entries listed in `highlight` as (row, col)
+    are drawn darker. Returns the width, so several matrices can be laid out in a row.
+    """
+    values = np.asarray(values)
+    rows, cols = values.shape
+    highlight = set(highlight)
+    for r in range(rows):
+        for c in range(cols):
+            ax.add_patch(plt.Rectangle((left + c, -r - 1), 1, 1, facecolor=color,
+                                       alpha=0.9 if (r, c) in highlight else 0.25, edgecolor="#333333", linewidth=0.8))
+            if values.dtype.kind in "iu":
+                ax.text(left + c + 0.5, -r - 0.5, str(values[r, c]), ha="center", va="center", fontsize=9)
+    ax.text(left + cols / 2, 0.35, label, ha="center", va="bottom", fontsize=11)
+    return cols

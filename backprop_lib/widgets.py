@@ -31,7 +31,10 @@ def smoke_test():
 
 # -- one neuron ------------------------------------------------------------------------------
 def _fmt(v):
-    return f"{v:+.2f}".replace("+", "") if abs(v) >= 0.005 or v == 0 else f"{v:.1e}"
+    v = float(v) + 0.0  # no "-0.00"
+    if abs(v) < 0.005:
+        return "0" if v == 0 else f"{v:.1e}"
+    return f"{v:.2f}"
 
 
 def neuron_graph_svg(t):
