@@ -5,7 +5,6 @@ replays the stream of books that call `np.random.seed(0)`.
 """
 
 from collections import namedtuple
-from importlib import resources
 
 import numpy as np
 
@@ -71,6 +70,8 @@ Iris = namedtuple("Iris", "X y feature_names class_names")
 
 def iris():
     """Fisher's iris, shipped with the package -> Iris(X: (150, 4), y: (150,), feature_names, class_names)."""
+    from importlib import resources  # here, not at the top: it costs more to import than the file takes to read
+
     text = resources.files("backprop_lib").joinpath("data/iris.csv").read_text(encoding="utf-8")
     header, *rows = text.strip().splitlines()
     cells = [row.split(",") for row in rows]
