@@ -136,6 +136,13 @@ class Loss:
             raise RuntimeError(f"{self}.backward: call forward before backward")
         return self._backward()
 
+    def _forward(self, pred, y):
+        self.cache = (pred, y)
+        return self.fn(pred, y)
+
+    def _backward(self):
+        return self.fn_backward(*self.cache)
+
 
 class SoftmaxCrossEntropy(Loss):
     """Softmax and cross-entropy in one: takes logits (N, C), gives dlogits = (probs - onehot) / N."""
@@ -151,12 +158,8 @@ class SoftmaxCrossEntropy(Loss):
 class CrossEntropy(Loss):
     """Categorical cross-entropy on probabilities (N, C), with sparse (N,) or one-hot (N, C) labels."""
 
-    def _forward(self, probs, y):
-        self.cache = (probs, y)
-        return cross_entropy(probs, y)
-
-    def _backward(self):
-        return cross_entropy_backward(*self.cache)
+    fn = staticmethod(cross_entropy)
+    fn_backward = staticmethod(cross_entropy_backward)
 
 
 class _Regression(Loss):
@@ -177,12 +180,8 @@ class _Regression(Loss):
 class MSE(_Regression):
     """Mean squared error over every entry of (N, K)."""
 
-    def _forward(self, pred, y):
-        self.cache = (pred, y)
-        return mse(pred, y)
-
-    def _backward(self):
-        return mse_backward(*self.cache)
+    fn = staticmethod(mse)
+    fn_backward = staticmethod(mse_backward)
 
 
 class BinaryCrossEntropy(_Regression):
@@ -196,9 +195,5 @@ class BinaryCrossEntropy(_Regression):
             raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {y[~np.isin(y, (0, 1))][:3]}")
         return y
 
-    def _forward(self, probs, y):
-        self.cache = (probs, y)
-        return binary_cross_entropy(probs, y)
-
-    def _backward(self):
-        return binary_cross_entropy_backward(*self.cache)
+    fn = staticmethod(binary_cross_entropy)
+    fn_backward = staticmethod(binary_cross_entropy_backward)
