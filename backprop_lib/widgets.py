@@ -32,49 +32,69 @@ def smoke_test():
 # -- one neuron ------------------------------------------------------------------------------
 def _fmt(v):
     v = float(v) + 0.0  # no "-0.00"
-    if abs(v) < 0.005:
-        return "0" if v == 0 else f"{v:.1e}"
-    return f"{v:.2f}"
+    return f"{v:.1e}" if 0 < abs(v) < 0.005 else f"{v:.2f}"
 
 
 def neuron_graph_svg(t):
-    """An SVG computational graph of `neuron_trace` output: values in green above, gradients in red below."""
+    """An SVG computational graph of `neuron_trace` output: each edge carries its value (green)
+    and the gradient flowing back along it (red)."""
     D = len(t["x"])
-    h = 60 * D + 70
-    ys_in = [20 + 30 * k for k in range(2 * D)] + [20 + 30 * 2 * D]
+    ys_in = [24 + 44 * k for k in range(2 * D)]  # x0, w0, x1, w1, ...
     ys_mul = [(ys_in[2 * i] + ys_in[2 * i + 1]) / 2 for i in range(D)]
-    y_mid = (ys_mul[0] + ys_in[-1]) / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="660" height="{h}" font-family="sans-serif" font-size="12">']
+    y_sum = sum(ys_mul) / D
+    x_leaf, x_mul, x_sum, x_relu, x_end = 40, 240, 440, 590, 710
+    y_b = ys_in[-1] + 50
+    h = y_b + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{x_end + 10}" height="{h}" '
+             'font-family="sans-serif" font-size="12">']
 
-    def edge(x1, y1, x2, y2, val, grad):
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    def line(x1, y1, x2, y2):
         parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#999" stroke-width="1.5"/>')
-        parts.append(f'<text x="{mx}" y="{my - 5}" fill="{GREEN}" text-anchor="middle">{_fmt(val)}</text>')
-        parts.append(f'<text x="{mx}" y="{my + 14}" fill="{RED}" text-anchor="middle">{_fmt(grad)}</text>')
+
+    def label(x, y, val, grad, anchor="middle"):
+        # two texts placed side by side: every SVG renderer agrees on positions, not on spaces
+        if anchor == "start":
+            x += 34
+        parts.append(f'<text x="{x - 3}" y="{y}" text-anchor="end" fill="{GREEN}">{_fmt(val)}</text>')
+        parts.append(f'<text x="{x + 3}" y="{y}" text-anchor="start" fill="{RED}">{_fmt(grad)}</text>')
+
+    def on_line(x1, y1, x2, y2, x):  # the y of the segment at x
+        return y1 + (y2 - y1) * (x - x1) / (x2 - x1)
 
     def node(x, y, text, r=17):
         parts.append(f'<circle cx="{x}" cy="{y}" r="{r}" fill="#f5f5f5" stroke="#333"/>')
         parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle" font-weight="bold">{escape(text)}</text>')
 
-    def leaf(y, text):
-        parts.append(f'<text x="28" y="{y + 4}" text-anchor="end" fill="{GREY}" font-style="italic">{escape(text)}</text>')
+    def leaf(x, y, text, anchor="end"):
+        parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="{anchor}" fill="{GREY}" font-style="italic">'
+                     f'{escape(text)}</text>')
 
     dz = t["upstream"]["sum"]
     for i in range(D):
-        leaf(ys_in[2 * i], f"x{i}")
-        leaf(ys_in[2 * i + 1], f"w{i}")
-        edge(34, ys_in[2 * i], 203, ys_mul[i], t["x"][i], t["dx"][i])
-        edge(34, ys_in[2 * i + 1], 203, ys_mul[i], t["w"][i], t["dw"][i])
-        edge(237, ys_mul[i], 383, y_mid, t["products"][i], dz)
-        node(220, ys_mul[i], "×")
-    leaf(ys_in[-1], "b")
-    edge(34, ys_in[-1], 383, y_mid, t["b"], t["db"])
-    edge(417, y_mid, 503, y_mid, t["z"], dz)
-    edge(537, y_mid, 640, y_mid, t["out"], t["dout"])
-    node(400, y_mid, "+")
-    node(520, y_mid, "ReLU", r=22)
-    parts.append(f'<text x="640" y="{y_mid + 32}" text-anchor="end" fill="{GREY}">out</text>')
-    parts.append(f'<text x="8" y="{h - 6}" fill="{GREEN}">value</text><text x="60" y="{h - 6}" fill="{RED}">gradient</text>')
+        for k, (name, val, grad, above) in enumerate(
+            ((f"x{i}", t["x"][i], t["dx"][i], True), (f"w{i}", t["w"][i], t["dw"][i], False))
+        ):
+            y0 = ys_in[2 * i + k]
+            line(x_leaf, y0, x_mul - 17, ys_mul[i])
+            leaf(x_leaf - 6, y0, name)
+            ly = on_line(x_leaf, y0, x_mul - 17, ys_mul[i], 110)
+            label(110, ly - 6 if above else ly + 15, val, grad)
+        line(x_mul + 17, ys_mul[i], x_sum - 17, y_sum)
+        ly = on_line(x_mul + 17, ys_mul[i], x_sum - 17, y_sum, 320)
+        label(320, ly - 6, t["products"][i], dz)
+        node(x_mul, ys_mul[i], "×")
+    line(x_sum - 60, y_b, x_sum - 10, y_sum + 14)
+    leaf(x_sum - 66, y_b, "b")
+    label(x_sum - 50, y_b + 4, t["b"], t["db"], anchor="start")
+    line(x_sum + 17, y_sum, x_relu - 22, y_sum)
+    label((x_sum + x_relu) / 2, y_sum - 8, t["z"], dz)
+    line(x_relu + 22, y_sum, x_end, y_sum)
+    label((x_relu + x_end) / 2 + 10, y_sum - 8, t["out"], t["dout"])
+    leaf(x_end, y_sum + 20, "out")
+    node(x_sum, y_sum, "+")
+    node(x_relu, y_sum, "ReLU", r=22)
+    parts.append(f'<text x="8" y="{h - 8}" fill="{GREEN}">value</text>')
+    parts.append(f'<text x="52" y="{h - 8}" fill="{RED}">gradient (d out / d this)</text>')
     parts.append("</svg>")
     return "".join(parts)
 
