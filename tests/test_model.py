@@ -119,3 +119,13 @@ def test_optimiser_errors():
         bl.SGD(-1)
     with pytest.raises(KeyError, match="no gradient for"):
         bl.SGD(0.1).step({"w": np.zeros(2)}, {})
+
+
+@pytest.mark.parametrize("opt", [bl.SGD(0.1), bl.Momentum(0.1), bl.Adam(0.01)])
+def test_a_float32_model_stays_float32(opt):
+    X, y = bl.datasets.spiral(20, 3, rng=0, dtype=np.float32)
+    model = bl.mlp([2, 8, 3], rng=0, reg=1e-3, dtype=np.float32)
+    model.fit(X, y, opt, epochs=3, progress=False)
+    assert model.out.dtype == np.float32
+    for key, value in {**model.params(), **{f"d{k}": v for k, v in model.grads().items()}}.items():
+        assert value.dtype == np.float32, key
