@@ -37,20 +37,25 @@ def rel_error(a, b):
     return float(np.abs(a - b).max() / scale) if scale > 0 else 0.0
 
 
-def numerical_gradient(f, x, h=1e-5):
-    """df/dx for a scalar f of the array x, by central differences; x is restored afterwards."""
-    x = _require_float64(x, "x", "numerical_gradient")
+def _central_differences(f, x, h, slope):
+    """Nudge each entry of x by +h and -h in turn; slope(f(x + h), f(x - h)) gives that entry's derivative."""
     grad = np.zeros_like(x)
     # One entry at a time: this is a checker, run on small inputs, not a hot path.
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + h
-        fp = float(f(x))
+        pos = np.array(f(x), dtype=np.float64)  # a copy: f may return a view or reuse a buffer
         x[i] = old - h
-        fm = float(f(x))
+        neg = np.array(f(x), dtype=np.float64)
         x[i] = old
-        grad[i] = (fp - fm) / (2 * h)
+        grad[i] = slope(pos, neg)
     return grad
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """df/dx for a scalar f of the array x, by central differences; x is restored afterwards."""
+    x = _require_float64(x, "x", "numerical_gradient")
+    return _central_differences(f, x, h, lambda pos, neg: (pos - neg) / (2 * h))
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
@@ -61,16 +66,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     """
     x = _require_float64(x, "x", "numerical_gradient_array")
     dout = np.asarray(dout, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        pos = np.array(f(x), dtype=np.float64)  # a copy: f may return a view or reuse a buffer
-        x[i] = old - h
-        neg = np.array(f(x), dtype=np.float64)
-        x[i] = old
-        grad[i] = np.sum((pos - neg) * dout) / (2 * h)
-    return grad
+    return _central_differences(f, x, h, lambda pos, neg: np.sum((pos - neg) * dout) / (2 * h))
 
 
 class GradCheckReport(dict):
@@ -136,7 +132,7 @@ def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
 
 def check_forward_backward(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
     """Check a pure pair `out = forward(x)`, `dx = backward(dout, x, out)` with a random dout."""
-    x = _require_float64(x, "x", "check_function").copy()
+    x = _require_float64(x, "x", "check_forward_backward").copy()
     out = forward(x)
     dout = as_rng(rng).standard_normal(np.shape(out))
     dx = backward(dout, x, out)

@@ -51,10 +51,8 @@ def neuron_graph_svg(t):
     def line(x1, y1, x2, y2):
         parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#999" stroke-width="1.5"/>')
 
-    def label(x, y, val, grad, anchor="middle"):
-        # two texts placed side by side: every SVG renderer agrees on positions, not on spaces
-        if anchor == "start":
-            x += 34
+    def label(x, y, val, grad):
+        # value left of x, gradient right of it: every SVG renderer agrees on positions, not on spaces
         parts.append(f'<text x="{x - 3}" y="{y}" text-anchor="end" fill="{GREEN}">{_fmt(val)}</text>')
         parts.append(f'<text x="{x + 3}" y="{y}" text-anchor="start" fill="{RED}">{_fmt(grad)}</text>')
 
@@ -65,8 +63,8 @@ def neuron_graph_svg(t):
         parts.append(f'<circle cx="{x}" cy="{y}" r="{r}" fill="#f5f5f5" stroke="#333"/>')
         parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle" font-weight="bold">{escape(text)}</text>')
 
-    def leaf(x, y, text, anchor="end"):
-        parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="{anchor}" fill="{GREY}" font-style="italic">'
+    def leaf(x, y, text):
+        parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="end" fill="{GREY}" font-style="italic">'
                      f'{escape(text)}</text>')
 
     dz = t["upstream"]["sum"]
@@ -85,7 +83,7 @@ def neuron_graph_svg(t):
         node(x_mul, ys_mul[i], "×")
     line(x_sum - 60, y_b, x_sum - 10, y_sum + 14)
     leaf(x_sum - 66, y_b, "b")
-    label(x_sum - 50, y_b + 4, t["b"], t["db"], anchor="start")
+    label(x_sum - 16, y_b + 4, t["b"], t["db"])
     line(x_sum + 17, y_sum, x_relu - 22, y_sum)
     label((x_sum + x_relu) / 2, y_sum - 8, t["z"], dz)
     line(x_relu + 22, y_sum, x_end, y_sum)
