@@ -145,13 +145,17 @@ class Sequential:
         optimizer.step(self.params(), self.grads())
         return loss
 
-    def fit(self, X, y, optimizer, epochs=1, batch_size=None, rng=None, progress=True, desc="training"):
+    def fit(self, X, y, optimizer, epochs=1, batch_size=None, rng=None, progress=True, desc="training",
+            callback=None):
         """Train for `epochs` passes over (X, y) and return a `History` with one entry per epoch.
 
         batch_size None means full batch (one step an epoch); otherwise every epoch visits the
         samples in an order drawn from `rng`. The loss and accuracy recorded for an epoch are
         means over its batches, measured before each update. Raises `TrainingDivergedError`
         naming the step where the loss stopped being finite or grew a thousandfold.
+
+        callback(epoch, model, history), if given, runs after every epoch: use it to keep
+        snapshots (`model.params()` copied) or to redraw a plot while training runs.
         """
         X, y = self.check_data(X, y, "Sequential.fit")
         if not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -196,6 +200,8 @@ class Sequential:
             history["loss"].append(float(np.mean(losses)))
             if classify:
                 history["accuracy"].append(float(np.mean(accs)))
+            if callback is not None:
+                callback(epoch, self, history)
             if bar is not None:
                 bar.update(1)
                 if epoch % max(1, epochs // 50) == 0 or epoch == epochs:

@@ -1,16 +1,11 @@
-"""Interactive widgets for the notebooks. Loaded on first use: it imports ipywidgets.
-
-Each widget draws its view into plain `HTML` widgets (tables and SVG), so the state that
-`nbconvert --execute` stores in the notebook shows the same picture in a static view and
-in exported slides, where no kernel runs.
-"""
+"""The smoke test of notebook 00 and the one-neuron explorer of notebook 01."""
 
 from html import escape
 
 import ipywidgets as W
 import numpy as np
 
-from .neuron import neuron_trace
+from ..neuron import neuron_trace
 
 GREEN, RED, GREY = "#1a7f37", "#c62828", "#555555"
 
