@@ -11,8 +11,9 @@ Pure functions do the maths (`dense_forward`, `softmax_backward`, ...); thin cla
 (`Dense`, `ReLU`, `SoftmaxCrossEntropy`, `Sequential`, `SGD`, ...) make a friendly API on
 top. Nothing here changes NumPy's global state, and everything random takes an `rng`.
 
-`plotting` and `widgets` load matplotlib and ipywidgets only when first used, so that
-importing the library costs little more than importing NumPy.
+`plotting`, `graph` and `widgets` load matplotlib and ipywidgets only when first used, and
+`engine`, `metrics` and `timing` load on first use too, so that importing the library costs
+little more than importing NumPy.
 """
 
 import importlib
@@ -47,7 +48,7 @@ from .optim import SGD, Adam, Momentum
 
 __version__ = "0.1.0"
 
-_LAZY = ("plotting", "widgets")
+_LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing")
 
 
 def __getattr__(name):
