@@ -117,16 +117,23 @@ def diagnose(actual, expected, name="your answer", rtol=1e-6, atol=1e-9, n_sampl
         return CheckResult(True, f"{PASS} {name} is correct (shape {e.shape}, within rtol={rtol:g}).")
     else:
         lines.append(f"{FAIL} {name} does not match the reference.")
-    abs_err = np.abs(a - e)
-    worst = np.unravel_index(np.nanargmax(abs_err), abs_err.shape) if abs_err.size else ()
-    nonzero = np.abs(e) > 0
-    rel = f"{np.nanmax(abs_err[nonzero] / np.abs(e[nonzero])):.3g}" if nonzero.any() else "- (every expected entry is 0)"
-    why = _factor_diagnosis(a, e, n_samples, rtol, atol)
+    with np.errstate(invalid="ignore"):
+        abs_err = np.abs(a - e)
+    comparable = np.isfinite(abs_err)  # entries where both are numbers
+    why = _factor_diagnosis(a, e, n_samples, rtol, atol) if comparable.all() else None
     if why:
         lines.append(why)
+    if comparable.any():
+        errs = np.where(comparable, abs_err, -1.0)
+        worst = np.unravel_index(np.argmax(errs), errs.shape) if errs.ndim else ()
+        rel_ok = comparable & (np.abs(e) > 0)
+        rel = f"{np.max(abs_err[rel_ok] / np.abs(e[rel_ok])):.3g}" if rel_ok.any() else "- (every expected entry is 0)"
+        largest = f"{np.max(errs):.3g} at index {tuple(int(i) for i in worst)}"
+    else:
+        largest, rel = "- (no entry is a finite number)", "-"
     lines += [
         f"  shape:              {e.shape} (both)",
-        f"  largest abs error:  {np.nanmax(abs_err):.3g} at index {tuple(int(i) for i in worst)}",
+        f"  largest abs error:  {largest}",
         f"  largest rel error:  {rel}",
         f"  expected (corner):  {_fmt(e)}",
         f"  got (corner):       {_fmt(a)}",

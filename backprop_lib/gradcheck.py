@@ -121,6 +121,24 @@ def check_layer(layer, X, rng=0, h=1e-5, tol=TOLERANCE):
     return GradCheckReport(repr(layer), errors, tol)
 
 
+def check_model(model, X, y, h=1e-5, tol=TOLERANCE):
+    """Check a whole `Sequential` model: every parameter's gradient from `backward()` against
+    central differences of `model.loss(X, y)` (data loss plus L2). Parameters end as they began.
+    """
+    where = f"check_model({type(model).__name__})"
+    X = _require_float64(X, "X", where)
+    params = model.params()
+    for name, p in params.items():
+        _require_float64(p, name, where)
+    model.loss(X, y)
+    model.backward()
+    analytic = {name: g.copy() for name, g in model.grads().items()}
+    # numerical_gradient nudges each parameter array in place; model.loss reads those very arrays
+    errors = {name: rel_error(analytic[name], numerical_gradient(lambda _: model.loss(X, y), p, h))
+              for name, p in params.items()}
+    return GradCheckReport(f"the model's {len(params)} parameter arrays", errors, tol)
+
+
 def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
     """Check a loss object's backward against central differences of its forward."""
     pred = _require_float64(pred, "pred", f"check_loss({loss!r})").copy()

@@ -112,3 +112,54 @@ def draw_matrix(ax, left, values, label, color, highlight=()):
                 ax.text(left + c + 0.5, -r - 0.5, str(values[r, c]), ha="center", va="center", fontsize=9)
     ax.text(left + cols / 2, 0.35, label, ha="center", va="bottom", fontsize=11)
     return cols
+
+
+def plot_confusion_matrix(cm, labels=None, ax=None, title="confusion matrix", cmap="Blues"):
+    """Draw a (C, C) confusion matrix: rows are true classes, columns predicted; each cell shows its count."""
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"plot_confusion_matrix: expected a square (C, C) matrix, got shape {cm.shape}")
+    C = cm.shape[0]
+    labels = [str(i) for i in range(C)] if labels is None else [str(lab) for lab in labels]
+    if len(labels) != C:
+        raise ValueError(f"plot_confusion_matrix: expected {C} labels, one per class, got {len(labels)}")
+    ax = _ax(ax, figsize=(3.2 + 0.5 * C, 2.8 + 0.5 * C))
+    top = max(float(cm.max()), 1e-12)
+    ax.imshow(cm, cmap=cmap, vmin=0, vmax=top)
+    for i in range(C):
+        for j in range(C):
+            text = f"{cm[i, j]:d}" if cm.dtype.kind in "iu" else f"{cm[i, j]:.2f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=11,
+                    color="white" if cm[i, j] > 0.6 * top else "black")
+    ax.set_xticks(range(C), labels)
+    ax.set_yticks(range(C), labels)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    return ax
+
+
+def draw_matmul(ax, a_shape, b_shape, labels=("A", "B", "A @ B"), colors=("#1f77b4", "#2ca02c", "#ff7f0e"),
+                row=None, col=None, title=None):
+    """Shape diagram of a product (n, k) @ (k, m) -> (n, m), drawn with `draw_matrix` on a bare axes.
+
+    Row `row` of the left factor, column `col` of the right one and the entry they make are drawn dark.
+    """
+    (n, k), (k2, m) = a_shape, b_shape
+    if k != k2:
+        raise ValueError(f"draw_matmul: the inner sizes must match, got {a_shape} @ {b_shape}")
+    dark = row is not None and col is not None
+    x = draw_matrix(ax, 0, np.zeros((n, k)), labels[0], colors[0], [(row, c) for c in range(k)] if dark else ())
+    ax.text(x + 0.75, -min(n, k) / 2, "@", ha="center", va="center", fontsize=16)
+    x += 1.5
+    x += draw_matrix(ax, x, np.zeros((k, m)), labels[1], colors[1], [(r, col) for r in range(k)] if dark else ())
+    ax.text(x + 0.75, -min(n, k) / 2, "=", ha="center", va="center", fontsize=16)
+    x += 1.5
+    x += draw_matrix(ax, x, np.zeros((n, m)), labels[2], colors[2], [(row, col)] if dark else ())
+    ax.set_xlim(-0.3, x + 0.3)
+    ax.set_ylim(-max(n, k) - 0.4, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

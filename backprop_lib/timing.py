@@ -226,37 +226,65 @@ def fused_gradient_cases(N=4096, C=10, rng=0, dtype=np.float64):
     }
 
 
-def training_step_cases(N=300, D=2, H=100, C=3, reg=1e-3, lr=1.0, rng=0, dtype=np.float64, which=None):
+KEYS = ("dense1.W", "dense1.b", "dense2.W", "dense2.b")
+
+
+def training_step_cases(N=300, D=2, H=100, C=3, reg=1e-3, lr=1.0, rng=0, dtype=np.float64, which=None,
+                        extra=None):
     """One SGD step of Dense-ReLU-Dense + softmax cross-entropy + L2, several ways, on the same data.
 
     Returns {name: fn}, each fn doing one full step (forward, backward, update) on its own
-    copy of the same starting weights:
+    copy of the same starting weights, and exposing them as `fn.params` (a dict keyed like
+    `model.params()`) so that a test can confirm every candidate computes the same step:
       'library'          the public API: `mlp(...)`, `Sequential.train_step`, `SGD`;
       'hand NumPy'       hand-written, fused gradient, in-place updates: the clean reference;
       'autograd'         the loss in `autograd.numpy`, gradients from `autograd.grad`;
       'matmul floor'     only the five matrix products every step needs: no step is faster.
-    `which` picks a subset by name.
+    `which` picks a subset by name; `extra` adds {name: make(X, y, params, reg, lr) -> fn}.
     """
     from .model import mlp
-    from .optim import SGD
 
     gen = as_rng(rng)
     X = gen.standard_normal((N, D)).astype(dtype)
     y = gen.integers(0, C, size=N)
     model = mlp([D, H, C], activation="relu", reg=reg, rng=gen, dtype=dtype)
     start = {k: v.copy() for k, v in model.params().items()}
+    makers = {
+        "library": lambda *a: _library_step(model, *a),
+        "hand NumPy": _hand_step,
+        "matmul floor": _floor,
+        "autograd": _autograd_step,
+        **(extra or {}),
+    }
+    if which is not None:
+        unknown = set(which) - set(makers)
+        if unknown:
+            raise ValueError(f"training_step_cases: expected names from {sorted(makers)}, got {sorted(unknown)}")
+        makers = {k: v for k, v in makers.items() if k in which}
+    return {name: make(X, y, start, reg, lr) for name, make in makers.items()}
+
+
+def _library_step(model, X, y, start, reg, lr):
+    from .optim import SGD
+
+    opt = SGD(lr)
+    params = model.params()
+
+    def step():
+        return model.train_step(X, y, opt)
+
+    step.params = params
+    return step
+
+
+def _hand_step(X, y, start, reg, lr):
+    P = {k: start[k].copy() for k in KEYS}
+    arrays = tuple(P[k] for k in KEYS)
+    N = X.shape[0]
     rows = np.arange(N)
 
-    def library():
-        opt = library.opt
-        model.train_step(X, y, opt)
-
-    library.opt = SGD(lr)
-
-    P = [start[k].copy() for k in ("dense1.W", "dense1.b", "dense2.W", "dense2.b")]
-
-    def hand():
-        W1, b1, W2, b2 = P
+    def step():
+        W1, b1, W2, b2 = arrays
         h = X @ W1  # (N, H)
         h += b1
         np.maximum(h, 0, out=h)
@@ -280,33 +308,35 @@ def training_step_cases(N=300, D=2, H=100, C=3, reg=1e-3, lr=1.0, rng=0, dtype=n
         b1 -= lr * db1
         W2 -= lr * dW2
         b2 -= lr * db2
-        return loss
+        return float(loss)
 
-    h0 = np.maximum(X @ P[0] + P[1], 0)
-    W1, W2 = P[0], P[2]
-    d0 = np.ones((N, C), dtype=dtype)
+    step.params = P
+    return step
 
-    def floor():
+
+def _floor(X, y, start, reg, lr):
+    W1, b1, W2 = start["dense1.W"], start["dense1.b"], start["dense2.W"]
+    h0 = np.maximum(X @ W1 + b1, 0)
+    d0 = np.ones((X.shape[0], W2.shape[1]), dtype=X.dtype)
+
+    def step():
         h = X @ W1
         h @ W2
         h0.T @ d0
         dh = d0 @ W2.T
         X.T @ dh
 
-    cases = {"library": library, "hand NumPy": hand, "matmul floor": floor}
-    if which is None or "autograd" in which:
-        cases["autograd"] = _autograd_step(X, y, start, reg, lr, N)
-    if which is not None:
-        cases = {k: v for k, v in cases.items() if k in which}
-    return cases
+    step.params = start
+    return step
 
 
-def _autograd_step(X, y, start, reg, lr, N):
+def _autograd_step(X, y, start, reg, lr):
     import autograd.numpy as anp
     from autograd import grad
 
-    rows = np.arange(N)
-    params = [start[k].copy() for k in ("dense1.W", "dense1.b", "dense2.W", "dense2.b")]
+    rows = np.arange(X.shape[0])
+    P = {k: start[k].copy() for k in KEYS}
+    params = [P[k] for k in KEYS]
 
     def loss(ps):
         W1, b1, W2, b2 = ps
@@ -322,4 +352,5 @@ def _autograd_step(X, y, start, reg, lr, N):
         for p, d in zip(params, g(params)):
             p -= lr * d
 
+    step.params = P
     return step

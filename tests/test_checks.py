@@ -122,3 +122,10 @@ def test_result_does_not_display_twice():
     r = bl.checks.CheckResult(True, "ok")
     assert r._ipython_display_() is None
     assert repr(r) == "CheckResult(passed=True)"
+
+
+@pytest.mark.parametrize("answer", [np.nan, np.full((2, 3), np.nan), np.array([[np.inf, 1.0, 2.0], [0.0, np.nan, 1.0]])])
+def test_an_answer_of_nan_or_inf_is_reported_not_raised(answer):
+    expected = np.ones((2, 3)) if np.ndim(answer) else 1.0
+    result = diagnose(answer, expected, name="loss")
+    assert not result.passed and ("NaN" in result.message or "inf" in result.message)

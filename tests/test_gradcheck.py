@@ -76,3 +76,25 @@ def test_check_forward_backward_on_a_pure_pair(rng):
     good = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - out**2), rng.standard_normal((3, 3)))
     bad = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - x**2), rng.standard_normal((3, 3)))
     assert good.passed and not bad.passed
+
+
+def test_check_model_passes_a_correct_model_and_catches_a_broken_one():
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    y = np.array([0, 1, 2, 1, 0, 2])
+    model = bl.mlp([3, 5, 4, 3], activation="tanh", reg=0.1, init="he", rng=0)
+    before = {k: v.copy() for k, v in model.params().items()}
+    report = bl.gradcheck.check_model(model, X, y)
+    assert report.passed and set(report) == set(model.params())
+    assert all(np.array_equal(before[k], v) for k, v in model.params().items())
+
+    broken = bl.mlp([3, 5, 4, 3], activation="tanh", reg=0.1, init="he", rng=0)
+    correct_backward = broken.backward
+
+    def backward_forgetting_l2():
+        broken.reg = 0.0
+        correct_backward()
+        broken.reg = 0.1
+
+    broken.backward = backward_forgetting_l2
+    report = bl.gradcheck.check_model(broken, X, y)
+    assert not report.passed and report["dense1.b"] < 1e-7 and report["dense1.W"] > 1e-3

@@ -16,7 +16,7 @@ _WHERE = {
     "neuron_table_html": "neuron",
     "activation_depth_explorer": "activations",
     "softmax_explorer": "softmax",
-    "trainer": "trainer",
+    "trainer": "training",  # not a module named trainer: importing it would shadow the widget
     "backward_stepper": "engine",
     "snapshot_slider": "regression",
 }

@@ -1,0 +1,102 @@
+import time
+
+import numpy as np
+import pytest
+
+import backprop_lib as bl
+from backprop_lib.gradcheck import numerical_gradient_array, rel_error
+from backprop_lib.widgets.activations import PAIRS, gradient_summary_html, layer_gradient_norms
+
+PNG = b"\x89PNG"
+
+
+def stack_with_classes(depth, activation, init, width, n_samples, seed):
+    """The same experiment written with the library's layer objects."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, width))
+    layers = []
+    for _ in range(depth):
+        layers += [bl.Dense(width, width, init=init, rng=rng), bl.activations.get_activation(activation)]
+    dout = rng.standard_normal((n_samples, width))
+    h = X
+    for layer in layers:
+        h = layer.forward(h)
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return X, layers, np.array([np.linalg.norm(layer.grads["W"]) for layer in layers[::2]])
+
+
+@pytest.mark.parametrize("activation", sorted(PAIRS))
+@pytest.mark.parametrize("init", ["nnfs", "xavier", "he"])
+def test_norms_agree_with_the_layer_classes(activation, init):
+    _, _, expected = stack_with_classes(5, activation, init, 8, 6, seed=3)
+    np.testing.assert_allclose(layer_gradient_norms(5, activation, init, 8, 6, seed=3), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "leaky_relu"])
+def test_first_layer_gradient_matches_central_differences(activation):
+    X, layers, norms = stack_with_classes(3, activation, "xavier", 4, 5, seed=1)
+    rng = np.random.default_rng(1)
+    rng.standard_normal((5, 4))
+    [rng.standard_normal((4, 4)) for _ in range(3)]
+    dout = rng.standard_normal((5, 4))  # the same draws as inside the stack
+
+    def top(W1):
+        layers[0].params["W"] = W1
+        h = X
+        for layer in layers:
+            h = layer.forward(h)
+        return h
+
+    W1 = layers[0].params["W"].copy()
+    num = numerical_gradient_array(top, W1.copy(), dout)
+    assert rel_error(np.linalg.norm(num), norms[0]) < 1e-7
+
+
+def test_sigmoid_gradients_vanish_and_relu_with_he_init_does_not():
+    sig = layer_gradient_norms(10, "sigmoid", "xavier")
+    relu = layer_gradient_norms(10, "relu", "he")
+    assert sig[0] / sig[-1] < 1e-4
+    assert np.all(np.diff(np.log(sig)) > 0)  # smaller at every step towards the input
+    assert 0.2 < relu[0] / relu[-1] < 5
+
+
+def test_bad_choices_explain_themselves():
+    with pytest.raises(ValueError, match=r"activation: expected one of .*'relu'.*got 'softplus'"):
+        layer_gradient_norms(3, "softplus")
+    with pytest.raises(ValueError, match=r"init: expected one of"):
+        bl.widgets.activation_depth_explorer(init="glorot")
+    with pytest.raises(ValueError, match=r"depth: expected a positive integer"):
+        layer_gradient_norms(0)
+
+
+def test_summary_states_the_ratio():
+    assert "first / last layer: 1.0e-03" in gradient_summary_html(np.array([1e-3, 1e-2, 1.0]))
+    assert "No gradient" in gradient_summary_html(np.array([1.0, 0.0]))
+
+
+def test_widget_redraws_when_a_control_changes():
+    box = bl.widgets.activation_depth_explorer(depth=6, activation="sigmoid", init="xavier")
+    assert set(box.controls) == {"depth", "activation", "init"}
+    assert bytes(box.view.value).startswith(PNG) and "first / last layer" in box.summary.value
+    assert box.controls["depth"].continuous_update is False
+    seen = {(bytes(box.view.value), box.summary.value)}
+    for name, value in (("depth", 12), ("activation", "relu"), ("init", "he")):
+        box.controls[name].value = value
+        now = (bytes(box.view.value), box.summary.value)
+        assert now not in seen, f"changing {name} did not change the view"
+        seen.add(now)
+    assert len(box.norms) == 12
+    np.testing.assert_array_equal(box.norms, layer_gradient_norms(12, "relu", "he"))
+
+
+def test_the_computation_is_fast():
+    layer_gradient_norms(20, "sigmoid", "xavier")  # warm up
+    best = min(_timed(lambda: layer_gradient_norms(20, act, "xavier")) for act in PAIRS for _ in range(3))
+    assert best < 0.05
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
