@@ -2,6 +2,9 @@
 #   make lab     set up (if needed) and open the course in JupyterLab
 #   make test    set up (if needed) and run the whole test suite
 #   make setup   only create .venv and install the pinned requirements and the package
+#   make slides  export every notebook to an offline reveal.js deck in _build/slides
+#   make student write the student version of every notebook to student/
+#   make bench   run the benchmark suite; writes benchmarks/RESULTS.md and the README table
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,8 +12,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: setup lab test clean
+.PHONY: setup lab test slides student bench clean
 
 setup: $(STAMP)
 
@@ -27,5 +31,16 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+slides: setup
+	$(BIN)/python tools/export_slides.py
+
+student: setup
+	$(BIN)/python tools/make_student.py
+
+# A large malloc top pad keeps the C allocator from returning memory to the system between
+# steps, which otherwise makes tiny-network timings swing from run to run.
+bench: setup
+	MALLOC_TOP_PAD_=536870912 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) _build .pytest_cache
+	rm -rf $(VENV) _build .pytest_cache student tools/slides/node_modules

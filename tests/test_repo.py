@@ -24,9 +24,20 @@ def test_binder_badge_opens_an_existing_notebook():
     assert labpath == "notebooks/00_welcome.ipynb" and (ROOT / labpath).exists()
 
 
+def test_second_binder_badge_opens_the_student_version_that_postbuild_makes():
+    readme = (ROOT / "README.md").read_text()
+    urls = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
+    labpath = urllib.parse.parse_qs(urllib.parse.urlparse(urls[1]).query)["labpath"][0]
+    assert labpath == "student/00_welcome.ipynb"
+    assert "tools/make_student.py" in (ROOT / "binder" / "postBuild").read_text()
+    assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+
+
 def test_binder_configuration():
+    # `-r` is read relative to the file, `-e` relative to the working directory, which is the
+    # repository's root both for repo2docker and for `pip install -r binder/requirements.txt`.
     lines = (ROOT / "binder" / "requirements.txt").read_text().split()
-    assert lines == ["-r", "../requirements.txt", "-e", ".."]
+    assert lines == ["-r", "../requirements.txt", "-e", "."]
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     assert not (ROOT / "binder" / "environment.yml").exists()  # it would override both files
 

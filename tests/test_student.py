@@ -1,0 +1,109 @@
+"""`make student`: the student version of every notebook gives no answer away, yet runs.
+
+Before anything is attempted, a student version runs top to bottom with no traceback, and
+every check cell reports "not implemented yet"; generating twice changes nothing.
+"""
+
+import importlib.util
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
+make_student = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_student)
+
+
+def solution_lines(nb):
+    """The lines inside solution blocks, and every other line of code in the notebook."""
+    inside, solution, other = False, [], set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            s = line.strip()
+            if s == make_student.BEGIN:
+                inside = True
+            elif s == make_student.END:
+                inside = False
+            elif inside:
+                solution.append(s)
+            else:
+                other.add(s)
+    return solution, other
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+def test_generation_is_reproducible(generated, tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(tmp_path)], check=True,
+                   capture_output=True)
+    first = {p.name: p.read_bytes() for p in generated.glob("*.ipynb")}
+    second = {p.name: p.read_bytes() for p in tmp_path.glob("*.ipynb")}
+    assert first == second
+    assert sorted(first) == [p.name for p in NOTEBOOKS]
+    # and regenerating over existing files leaves them untouched
+    before = {p.name: p.stat().st_mtime_ns for p in generated.glob("*.ipynb")}
+    make_student.main(["--out", str(generated)])
+    assert before == {p.name: p.stat().st_mtime_ns for p in generated.glob("*.ipynb")}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_solution_text_and_outputs_cleared(path, generated):
+    nb = nbformat.read(path, as_version=4)
+    student = nbformat.read(generated / path.name, as_version=4)
+    solution, elsewhere = solution_lines(nb)
+    assert solution, "no exercise found"
+    code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    assert make_student.BEGIN not in code and make_student.END not in code
+    student_lines = {line.strip() for line in code.splitlines()}
+    leaked = [s for s in solution if s and s not in elsewhere and s in student_lines]
+    assert not leaked, f"solution lines left in the student version: {leaked[:3]}"
+    for cell in student.cells:
+        if cell.cell_type == "code" and "NotImplementedError" in cell.source:
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed(generated):
+    paths = sorted(generated.glob("*.ipynb"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip((p.stem for p in paths), pool.map(run, paths)))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_version_runs_without_a_traceback(path, executed):
+    nb = executed[path.stem]
+    exercises = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.outputs:
+            assert out.output_type != "error", f"cell {i} raised {out.get('ename')}: {out.get('evalue')}"
+            assert "Traceback" not in out.get("text", ""), f"cell {i} printed a traceback"
+        if "NotImplementedError" in cell.source:
+            exercises += 1
+            check = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+            text = "".join(o.get("text", "") for o in check.outputs)
+            assert "not implemented yet" in text, f"the check after cell {i} said {text[:200]!r}"
+    assert exercises >= 2
