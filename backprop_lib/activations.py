@@ -59,9 +59,25 @@ def tanh_backward(dout, cache):
     return dout * (1 - cache * cache)
 
 
+def row_max(x):
+    """x: (N, C) -> (N, 1), the largest entry of each row (NaN if the row has one).
+
+    Same result as x.max(axis=1, keepdims=True), but for a few classes it runs a column at a
+    time: NumPy's reduction along a short last axis is 5 to 25 times slower than C - 1
+    vectorised passes of np.maximum down the batch.
+    """
+    if x.shape[1] > 24 or x.shape[0] == 0:
+        return x.max(axis=1, keepdims=True)
+    m = x[:, :1].copy()  # (N, 1)
+    col = m[:, 0]
+    for j in range(1, x.shape[1]):
+        np.maximum(col, x[:, j], out=col)
+    return m
+
+
 def softmax(logits):
     """logits: (N, C) -> probs: (N, C). Subtracting the row max first keeps exp from overflowing."""
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    e = np.exp(logits - row_max(logits))
     e /= e.sum(axis=1, keepdims=True)
     return e
 
@@ -154,6 +170,21 @@ class ReLU(Activation):
     name = "relu"
     fn_forward = staticmethod(relu_forward)
     fn_backward = staticmethod(relu_backward)
+    # Set by `Sequential` when this layer sits between two Dense layers: then its input and
+    # its upstream gradient are fresh arrays nobody else holds, and overwriting them saves a
+    # pass over memory each way. A ReLU used on its own never touches its arguments.
+    overwrite = False
+
+    def _forward(self, x):
+        if not self.overwrite:
+            return super()._forward(x)
+        self.cache = np.maximum(x, 0, out=x)
+        return x
+
+    def _backward(self, dout):
+        if not self.overwrite:
+            return super()._backward(dout)
+        return np.multiply(dout, self.cache > 0, out=dout)
 
 
 class Sigmoid(Activation):

@@ -5,6 +5,7 @@ Every loss is a mean over the batch, so every gradient carries the 1/N.
 
 import numpy as np
 
+from .activations import row_max
 from ._validate import as_float_array, check_2d, check_finite, check_labels, check_same_shape
 
 EPS = 1e-7  # clip probabilities into [EPS, 1 - EPS] before taking logs, as the nnfs book does
@@ -43,7 +44,7 @@ def cross_entropy_backward(probs, y, eps=EPS):
 
 def log_softmax(logits):
     """logits: (N, C) -> log probs: (N, C) by log-sum-exp: exact even where a probability underflows to 0."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted = logits - row_max(logits)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
@@ -53,17 +54,20 @@ def softmax_cross_entropy(logits, y):
     The loss uses log-sum-exp (no clipping needed); the gradient is (probs - onehot) / N.
     """
     N = logits.shape[0]
-    shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C)
-    e = np.exp(shifted)
-    sums = e.sum(axis=1, keepdims=True)  # (N, 1)
-    probs = e / sums
+    shifted = logits - row_max(logits)  # (N, C)
     if y.ndim == 1:
         rows = np.arange(N)
-        loss = float(np.log(sums).mean() - shifted[rows, y].mean())
+        picked = shifted[rows, y]  # (N,) the true class's shifted logit
+    else:
+        picked = (shifted * y).sum(axis=1)
+    probs = np.exp(shifted, out=shifted)  # the buffer is reused: exp, then normalised in place
+    sums = (probs @ np.ones(probs.shape[1], dtype=probs.dtype))[:, None]  # (N, 1) row sums, as one BLAS call
+    loss = float(np.log(sums).mean() - picked.mean())
+    probs /= sums
+    if y.ndim == 1:
         dlogits = probs * (1.0 / N)
         dlogits[rows, y] -= 1.0 / N
     else:
-        loss = float(np.log(sums).mean() - (shifted * y).sum(axis=1).mean())
         dlogits = (probs - y) * (1.0 / N)
     return loss, dlogits.astype(logits.dtype, copy=False), probs
 
@@ -103,7 +107,7 @@ def binary_cross_entropy_backward(probs, target, eps=EPS):
 
 def l2_penalty(weights, reg):
     """0.5 * reg * sum of squared weights over a list of arrays (biases are usually left out)."""
-    return 0.5 * reg * float(sum((W * W).sum() for W in weights))
+    return 0.5 * reg * float(sum(np.vdot(W, W) for W in weights))  # vdot: no (D, H) temporary
 
 
 def l2_grad(W, reg):

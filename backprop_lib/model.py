@@ -4,7 +4,7 @@ import numpy as np
 
 from ._random import as_rng
 from ._validate import as_float_array, check_2d, check_finite
-from .activations import get_activation
+from .activations import ReLU, get_activation
 from .layers import Dense
 from .losses import SoftmaxCrossEntropy, l2_penalty
 
@@ -58,6 +58,12 @@ class Sequential:
         self._backward_layers = self.layers[first:][::-1]
         dense[0].input_grad = False
         self._dense = dense
+        # A ReLU between two Dense layers gets fresh arrays both ways (a Dense output going up,
+        # a Dense input gradient coming down), so it may work in place.
+        for before, layer, after in zip(self.layers, self.layers[1:], self.layers[2:]):
+            if isinstance(layer, ReLU) and isinstance(before, Dense) and isinstance(after, Dense):
+                layer.overwrite = True
+        self._checked = (None, None, None, None)  # the last (X, y) validated, and the results
 
     def __repr__(self):
         inner = ", ".join(repr(layer) for layer in self.layers)
@@ -70,9 +76,17 @@ class Sequential:
         return X
 
     def check_data(self, X, y, where):
-        X = self.check_X(X, where)
-        probe = np.empty((X.shape[0], self.n_outputs), dtype=X.dtype)
-        return X, self.loss_fn.check_targets(probe, y, where)
+        # A training loop passes the same arrays step after step: validating them once is enough
+        # (a NaN written into X later still shows up, as a non-finite loss).
+        X_in, y_in, X_ok, y_ok = self._checked
+        if X is X_in and y is y_in:
+            return X_ok, y_ok
+        X_ok = self.check_X(X, where)
+        probe = np.empty((X_ok.shape[0], self.n_outputs), dtype=X_ok.dtype)
+        y_ok = self.loss_fn.check_targets(probe, y, where)
+        if X_ok is X and y_ok is y:  # a converted copy could go stale if the original changed
+            self._checked = (X, y, X_ok, y_ok)
+        return X_ok, y_ok
 
     # -- forward and backward ----------------------------------------------------------------
     def forward(self, X):

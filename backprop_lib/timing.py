@@ -300,7 +300,7 @@ def _hand_step(X, y, start, reg, lr):
         dW2 += reg * W2
         db2 = p.sum(axis=0)
         dh = p @ W2.T  # (N, H)
-        dh[h <= 0] = 0
+        dh *= h > 0  # multiplying by the mask beats masked assignment, which branches per entry
         dW1 = X.T @ dh
         dW1 += reg * W1
         db1 = dh.sum(axis=0)

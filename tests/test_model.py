@@ -129,3 +129,27 @@ def test_a_float32_model_stays_float32(opt):
     assert model.out.dtype == np.float32
     for key, value in {**model.params(), **{f"d{k}": v for k, v in model.grads().items()}}.items():
         assert value.dtype == np.float32, key
+
+
+def test_relu_between_dense_layers_works_in_place_but_a_lone_relu_never_does():
+    model = bl.mlp([3, 4, 2], rng=0)
+    relu = model.layers[1]
+    assert relu.overwrite and not bl.ReLU().overwrite
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    before = x.copy()
+    lone = bl.ReLU()
+    lone.forward(x)
+    lone.backward(x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_validation_is_cached_per_array_but_a_changed_array_is_checked_again():
+    model = bl.mlp([2, 5, 3], rng=0)
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    model.train_step(X, y, bl.SGD(0.1))
+    with pytest.raises(ValueError, match="expected X with 2 columns"):
+        model.train_step(X[:, :1], y, bl.SGD(0.1))
+    Xi = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]]  # a list is converted, so never cached
+    model.train_step(Xi, y, bl.SGD(0.1))
+    assert model._checked[0] is not Xi
