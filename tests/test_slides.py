@@ -33,7 +33,12 @@ def expected(path):
         "application/vnd.jupyter.widget-view+json" in out.get("data", {})
         for c in cs if c["cell_type"] == "code" for out in c["outputs"]
     )
+    plots = sum(
+        "image/png" in out.get("data", {})
+        for c in cs if c["cell_type"] == "code" and slide_type(c) != "skip" for out in c["outputs"]
+    )
     return {
+        "plots": plots,
         "slides": sum(slide_type(c) in ("slide", "subslide") for c in cs),
         "notes": sum(slide_type(c) == "notes" for c in cs),
         "math": "$" in markdown,
@@ -103,6 +108,8 @@ def test_deck_works_offline(path, decks, browser):
         slides = page.evaluate("document.querySelectorAll('.reveal .slides section:not(.stack)').length")
         math_errors = page.evaluate("document.querySelectorAll('.MathJax_Error, .noError, merror').length")
         notes = page.evaluate("document.querySelectorAll('aside.notes').length")
+        plots = page.evaluate("[...document.querySelectorAll('.reveal img')]"
+                              ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length")
         number = page.inner_text(".slide-number") if page.query_selector(".slide-number") else ""
         widget_errors = page.evaluate("[...document.querySelectorAll('.jupyter-widgets')]"
                                       ".filter(e => /Error displaying widget/.test(e.textContent)).length")
@@ -115,6 +122,7 @@ def test_deck_works_offline(path, decks, browser):
     assert re.fullmatch(rf"1\s*/\s*{want['slides']}", number.strip()), f"slide number shows {number!r}"
     assert math_errors == 0
     assert notes == want["notes"]
+    assert plots >= want["plots"], f"{plots} plots drawn, {want['plots']} in the notebook"
     assert widget_errors == 0
     assert not seen["network"], f"the deck reached for the network: {seen['network'][:5]}"
     assert not seen["errors"], f"console errors: {seen['errors'][:5]}"

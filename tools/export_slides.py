@@ -2,7 +2,8 @@
 
     python tools/export_slides.py [--out _build/slides] [NOTEBOOK ...]
 
-The scripts a deck needs (reveal.js, require.js, jQuery, the widget renderer and MathJax)
+The scripts a deck needs (reveal.js, require.js, jQuery, the widget renderer, MathJax and
+the icon font of widget buttons)
 come from the npm registry: `npm ci` in tools/slides installs the versions pinned in its
 package-lock.json, and this script copies the files a deck uses into OUT/assets, beside
 the decks, and points every deck at them. Nothing is loaded from a CDN, so a deck opens
@@ -40,6 +41,8 @@ ASSETS = [
     ("mathjax/jax/output/CommonHTML", "mathjax/jax/output/CommonHTML"),
     ("mathjax/jax/element", "mathjax/jax/element"),
     ("mathjax/fonts/HTML-CSS/TeX/woff", "mathjax/fonts/HTML-CSS/TeX/woff"),
+    ("@fortawesome/fontawesome-free/css", "fontawesome/css"),  # the icons on widget buttons
+    ("@fortawesome/fontawesome-free/webfonts", "fontawesome/webfonts"),
 ]
 SKIP = shutil.ignore_patterns("*.map", "*.esm.js", "embed.js", "*.LICENSE.txt")
 
@@ -83,7 +86,6 @@ def exporter():
     c.SlidesExporter.jquery_url = "assets/jquery.min.js"
     c.SlidesExporter.widget_renderer_url = "assets/html-manager/embed-amd.js"
     c.SlidesExporter.mathjax_url = "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
-    c.SlidesExporter.font_awesome_url = ""
     return SlidesExporter(config=c)
 
 

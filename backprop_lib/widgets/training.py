@@ -90,8 +90,8 @@ def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", step
         raise ValueError(f"trainer: expected X of shape (N, D) and y of shape (N,), got {X.shape} and {y.shape}")
     if hidden not in HIDDEN or steps not in STEPS or reg not in dict(REGS).values():
         raise ValueError(f"trainer: expected hidden in {HIDDEN}, steps in {STEPS} and reg in {[v for _, v in REGS]}")
-    style = {"description_width": "120px"}
-    layout = W.Layout(width="380px")
+    style = {"description_width": "140px"}
+    layout = W.Layout(width="400px")
     controls = {
         "lr": W.FloatLogSlider(value=lr, base=10, min=-3, max=2, step=0.5, description="learning rate",
                                readout_format=".3g", continuous_update=False, style=style, layout=layout),
@@ -100,7 +100,7 @@ def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", step
         "reg": W.SelectionSlider(options=REGS, value=reg, description="L2 strength",
                                  continuous_update=False, style=style, layout=layout),
         "activation": W.ToggleButtons(options=("relu", "tanh", "sigmoid"), value=activation,
-                                      description="activation", style={**style, "button_width": "80px"}),
+                                      description="activation", style={**style, "button_width": "90px"}),
         "steps": W.SelectionSlider(options=STEPS, value=steps, description="steps (full batch)",
                                    continuous_update=False, style=style, layout=layout),
         "auto": W.Checkbox(value=auto, description="retrain when a control changes", indent=False),
