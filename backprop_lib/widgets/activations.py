@@ -1,13 +1,12 @@
 """The activation-depth explorer of notebook 03: how much gradient reaches each layer of a deep stack."""
 
-import io
-
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure  # not pyplot: the view is drawn off-screen into PNG bytes
 
 from .. import activations as act
 from ..layers import INITS, dense_backward, dense_forward, init_weights
+from ._png import png_bytes
 
 PAIRS = {
     "sigmoid": (act.sigmoid_forward, act.sigmoid_backward),
@@ -76,9 +75,7 @@ def gradient_bars_png(norms, activation="sigmoid", init="xavier", dpi=80):
     ax.set_title(f"{activation}, {init} init, {depth} layers", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.17, top=0.9)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return png_bytes(fig, dpi)
 
 
 def gradient_summary_html(norms):

@@ -1,12 +1,12 @@
 """The backward-pass stepper of notebook 07: walk a `Value` graph's backward pass node by node."""
 
-import io
 from html import escape
 
 import ipywidgets as W
 
 from ..engine import Value
 from ..graph import OP_SYMBOLS, draw_graph, node_names
+from ._png import png_bytes
 
 RED, GREY = "#c62828", "#8a8a8a"
 
@@ -101,10 +101,8 @@ def backward_stepper(root, dpi=80):
 
         if k not in cache:
             ax = draw_graph(root, highlight=steps[k - 1].node if k else None, grads=known(k))
-            buf = io.BytesIO()
-            ax.figure.savefig(buf, format="png", dpi=dpi)
+            cache[k] = png_bytes(ax.figure, dpi)
             plt.close(ax.figure)
-            cache[k] = buf.getvalue()
         return cache[k]
 
     slider = W.IntSlider(value=n, min=0, max=n, description="step", continuous_update=False)

@@ -1,11 +1,11 @@
 """The snapshot slider of notebook 08: step through a regression fit as training went on."""
 
-import io
-
 import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ._png import png_bytes
 
 FIT, DATA, LOSS = "#d62728", "#1f77b4", "#333333"
 
@@ -55,9 +55,7 @@ def snapshot_png(epoch, pred, x_curve, X, y, losses=None, snap_epochs=(), ylim=N
     ax_l.set_title("loss so far")
     ax_l.grid(alpha=0.3)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=72)
-    return buf.getvalue()
+    return png_bytes(fig, 72)
 
 
 def snapshot_slider(snapshots, X, y, history=None, x_curve=None):

@@ -1,12 +1,11 @@
 """The softmax explorer of notebook 04: logits and a temperature against probabilities and the Jacobian."""
 
-import io
-
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..activations import softmax, softmax_jacobian
+from ._png import png_bytes
 
 JAC_LIM = 0.25  # no entry of diag(s) - s s^T is larger than 1/4 in size, so one fixed scale fits every case
 
@@ -60,9 +59,7 @@ def _draw(state, dpi=80):
     fig.colorbar(im, ax=ax1, fraction=0.046, pad=0.04)
     fig.tight_layout()
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return png_bytes(fig, dpi)
 
 
 def _info_html(state):

@@ -1,7 +1,6 @@
 """The trainer of notebook 06: pick a learning rate, hidden size, L2 strength, activation and
 step count; the network retrains and its decision boundary and learning curves redraw."""
 
-import io
 import time
 from html import escape
 
@@ -13,6 +12,7 @@ from matplotlib.figure import Figure
 from .. import datasets
 from ..model import TrainingDivergedError, mlp
 from ..optim import SGD
+from ._png import png_bytes
 
 GREEN, RED = "#1a7f37", "#c62828"
 HIDDEN = (2, 5, 10, 25, 50, 100, 200)
@@ -68,9 +68,7 @@ def _png(model, X, y, history, diverged, resolution, title):
     for ax in (ax_l, ax_a):
         ax.grid(alpha=0.3)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.35)  # fixed: tight_layout doubles the cost
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=72)
-    return buf.getvalue()
+    return png_bytes(fig, 72)
 
 
 def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", steps=1000, rng=0,
