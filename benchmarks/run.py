@@ -66,12 +66,11 @@ def hidden_passes(X, y, params, reg, lr):
     dW1 = np.ones_like(W1)
 
     def step():
-        h_, dh_ = h, dh
+        h_, dh_, W1_ = h, dh, W1  # local aliases: `h += b1` would make h a new local name
         h_ += b1
         np.maximum(h_, 0, out=h_)
         np.multiply(dh_, h_ > 0, out=dh_)
         ones @ dh_
-        W1_ = W1
         W1_ -= lr * dW1
 
     step.params = params
