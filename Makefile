@@ -1,6 +1,8 @@
 # The course's commands. Everything runs inside a local virtual environment, .venv.
 #   make lab     set up (if needed) and open the course in JupyterLab
 #   make test    set up (if needed) and run the whole test suite
+#   make test-lib only the library's unit tests (tests/lib), in seconds
+#   make lint    ruff on the code and the notebooks
 #   make setup   only create .venv and install the pinned requirements and the package
 #   make slides  export every notebook to an offline reveal.js deck in _build/slides
 #   make student write the student version of every notebook to student/
@@ -14,7 +16,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup lab test slides student bench clean
+.PHONY: setup lab test test-lib lint slides student bench clean
 
 setup: $(STAMP)
 
@@ -25,11 +27,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
+# JupyterLab refuses to start as root (as in many containers) unless told it may.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-lib: setup
+	$(BIN)/python -m pytest tests/lib $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 slides: setup
 	$(BIN)/python tools/export_slides.py

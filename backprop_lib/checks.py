@@ -70,6 +70,11 @@ def _factor_diagnosis(actual, expected, n_samples, rtol, atol):
     if near(-1):
         return "It has the right size but the wrong sign: check the sign of each term (a gradient points uphill)."
     if n_samples:
+        if near(n_samples) and n_samples == 2:
+            return (
+                "It is 2 times too large: the 1/N of the mean (N = 2) is missing, or a factor 2 is "
+                "off (the 2 from differentiating a square)."
+            )
         if near(n_samples):
             return f"It is {n_samples} times too large: the 1/N of the mean (N = {n_samples}) is missing."
         if near(1 / n_samples):
@@ -77,9 +82,10 @@ def _factor_diagnosis(actual, expected, n_samples, rtol, atol):
         if near(-n_samples) or near(-1 / n_samples):
             return "It has the wrong sign and a wrong 1/N: check both."
     if near(2) or near(0.5):
+        also = "" if n_samples else " If the batch has 2 samples, it may instead be a missing or doubled 1/N."
         return (
             f"It is {c:g} times the answer: a factor 2 is off (the 2 from differentiating a square, "
-            "or the 0.5 in front of an L2 penalty)."
+            f"or the 0.5 in front of an L2 penalty).{also}"
         )
     return f"It is a constant {c:.4g} times the answer: a scale factor is wrong somewhere."
 
@@ -161,12 +167,68 @@ def _arg_names(fn, n):
     return (names + [f"argument {i + 1}" for i in range(len(names), n)])[:n]
 
 
+def _changed(before, after, path):
+    """The path of the first array inside `before` (arrays, tuples, lists, dicts) that differs in `after`."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(
+            before, after, equal_nan=before.dtype.kind in "fc")
+        return None if same else path
+    if isinstance(before, (tuple, list)):
+        for i, (b, a) in enumerate(zip(before, after)):
+            found = _changed(b, a, f"{path}[{i}]")
+            if found:
+                return found
+    if isinstance(before, dict):
+        for key in before:
+            found = _changed(before[key], after.get(key), f"{path}[{key!r}]")
+            if found:
+                return found
+    return None
+
+
+def _matches(got, want, rtol, atol):
+    """Whether `got` equals `want` (an array or a tuple of arrays) to the tolerance."""
+    if isinstance(want, tuple):
+        return isinstance(got, tuple) and len(got) == len(want) and all(
+            _matches(g, w, rtol, atol) for g, w in zip(got, want))
+    try:
+        return _close(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), rtol, atol)
+    except (TypeError, ValueError):
+        return False
+
+
+def _known_mistake(mistakes, got, args, kwargs, rtol, atol):
+    """The message of the first known wrong answer that `got` reproduces, if any."""
+    for message, wrong in (mistakes or {}).items():
+        try:
+            want = wrong(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except Exception:  # a mistake that does not apply to these inputs
+            continue
+        if _matches(got, want, rtol, atol):
+            return message
+    return None
+
+
+def _shape_of_result(got, n):
+    """Why `got` is not the tuple of `n` results asked for, or None if it is one."""
+    if got is None:
+        return f"returned None: did the function forget to `return {', '.join(['...'] * n)}`?"
+    if isinstance(got, list) and len(got) == n:
+        return f"returned a list of {n} values: return them as a tuple, `return a, b, ...`, not `[a, b, ...]`."
+    if isinstance(got, tuple):
+        return None if len(got) == n else f"should return {n} values, got a tuple of {len(got)}."
+    return f"should return {n} values as a tuple, got one {type(got).__name__}."
+
+
 def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, atol=1e-9, n_samples=None,
-                   hint=None, quiet=False, **kwargs):
+                   hint=None, mistakes=None, quiet=False, **kwargs):
     """Call `fn` and `reference` on copies of the same arguments and compare what they return.
 
-    Also fails if `fn` changed one of its array arguments in place. `outputs` names the parts
-    of a tuple result, e.g. ("dX", "dW", "db").
+    Also fails if `fn` changed one of its array arguments in place (arrays inside tuples,
+    lists and dicts included, such as a cache). `outputs` names the parts of a tuple result,
+    e.g. ("dX", "dW", "db"). `mistakes` maps a message to a function with the reference's
+    signature that computes a known wrong answer: when the learner's result equals one, that
+    message is shown, in place of the generic hint.
     """
     name = name or getattr(fn, "__name__", "your function")
     mine = copy.deepcopy(args)
@@ -180,20 +242,27 @@ def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, ato
             msg += f"\nHint: {hint}"
         return _report(CheckResult(False, msg), quiet)
     for arg_name, before, after in zip(_arg_names(fn, len(args)), args, mine):
-        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+        where = _changed(before, after, arg_name)
+        if where:
             return _report(CheckResult(False, (
-                f"{FAIL} {name} changed its input `{arg_name}` in place. Work on a copy "
-                f"(e.g. `{arg_name}.copy()`, or build a new array) so the caller's data stays as it was."
+                f"{FAIL} {name} changed its input `{where}` in place. Work on a copy "
+                f"(e.g. `{where}.copy()`, or build a new array) so the caller's data stays as it was."
             )), quiet)
     want = reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    if _matches(got, want, rtol, atol):
+        labels = outputs or [f"output {i}" for i in range(len(want))] if isinstance(want, tuple) else None
+        if labels:
+            return _report(CheckResult(True, f"{PASS} {name} is correct ({', '.join(labels)})."), quiet)
+        return _report(diagnose(got, want, name, rtol, atol, n_samples, hint), quiet)
+    known = _known_mistake(mistakes, got, args, kwargs, rtol, atol)
+    if known:
+        return _report(CheckResult(False, f"{FAIL} {name} gives a known wrong answer. {known}"), quiet)
     if isinstance(want, tuple):
-        if not isinstance(got, tuple) or len(got) != len(want):
-            n = len(got) if isinstance(got, tuple) else 1
-            return _report(CheckResult(False, f"{FAIL} {name} should return {len(want)} values, got {n}."), quiet)
+        wrong_form = _shape_of_result(got, len(want))
+        if wrong_form:
+            return _report(CheckResult(False, f"{FAIL} {name} {wrong_form}"), quiet)
         labels = outputs or [f"output {i}" for i in range(len(want))]
         results = [diagnose(g, w, f"{name}: {label}", rtol, atol, n_samples) for g, w, label in zip(got, want, labels)]
-        if all(results):
-            return _report(CheckResult(True, f"{PASS} {name} is correct ({', '.join(labels)})."), quiet)
         message = "\n".join(r.message for r in results if not r) + (f"\nHint: {hint}" if hint else "")
         return _report(CheckResult(False, message), quiet)
     return _report(diagnose(got, want, name, rtol, atol, n_samples, hint), quiet)

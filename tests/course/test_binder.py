@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "_build" / "tools"  # ignored by git; reused between runs
 REPO2DOCKER = "jupyter-repo2docker==2026.4.0"
 

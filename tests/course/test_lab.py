@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from browser_support import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def get(url):

@@ -4,7 +4,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_gives_the_two_commands_and_the_manual_equivalent():

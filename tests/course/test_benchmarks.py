@@ -11,7 +11,7 @@ import pytest
 
 import backprop_lib.timing as T
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from benchmarks.nnfs_style import nnfs_step  # noqa: E402
 

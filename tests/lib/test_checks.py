@@ -104,7 +104,7 @@ def test_check_function_reports_exceptions_and_todo(rng):
 def test_check_function_wrong_number_of_outputs(arrays):
     X, dout, _ = arrays
     r = check_function(lambda X, W, dout: X.T @ dout, dense_grads, X, np.ones((4, 3)), dout, quiet=True)
-    assert "should return 2 values, got 1" in r.message
+    assert "should return 2 values as a tuple, got one ndarray" in r.message
 
 
 def test_check_function_tuple_with_one_wrong_part(arrays):
@@ -129,3 +129,68 @@ def test_an_answer_of_nan_or_inf_is_reported_not_raised(answer):
     expected = np.ones((2, 3)) if np.ndim(answer) else 1.0
     result = diagnose(answer, expected, name="loss")
     assert not result.passed and ("NaN" in result.message or "inf" in result.message)
+
+
+def three_grads(dout, cache):
+    X, W = cache
+    return dout @ W.T, X.T @ dout, dout.sum(axis=0)
+
+
+@pytest.fixture
+def dense_case(rng):
+    return rng.standard_normal((5, 3)), (rng.standard_normal((5, 4)), rng.standard_normal((4, 3)))
+
+
+def test_a_forgotten_return_is_named_as_such(dense_case):
+    def forgot(dout, cache):
+        X, W = cache
+        dX = dout @ W.T  # noqa: F841 (the mistake under test)
+
+    r = check_function(forgot, three_grads, *dense_case, quiet=True)
+    assert "returned None: did the function forget to `return" in r.message
+    assert "got 1" not in r.message
+
+
+def test_a_list_instead_of_a_tuple_is_named_as_such(dense_case):
+    r = check_function(lambda dout, cache: list(three_grads(dout, cache)), three_grads, *dense_case, quiet=True)
+    assert "returned a list of 3 values: return them as a tuple" in r.message
+    assert "got 1" not in r.message
+
+
+def test_missing_one_over_n_with_two_samples_is_not_only_a_factor_two(rng):
+    X, dout = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+
+    def mean_grad(X, dout):
+        return X.T @ dout / 2
+
+    r = check_function(lambda X, dout: X.T @ dout, mean_grad, X, dout, quiet=True)
+    assert "missing or doubled 1/N" in r.message  # N unknown: both readings are offered
+    r = check_function(lambda X, dout: X.T @ dout, mean_grad, X, dout, n_samples=2, quiet=True)
+    assert "the 1/N of the mean (N = 2) is missing, or a factor 2" in r.message
+
+
+def test_an_input_changed_inside_a_cache_tuple_fails(dense_case):
+    def scribbles_on_the_cache(dout, cache):
+        X, W = cache
+        X *= 0  # in place: the caller's cache changes
+        return three_grads(dout, (X, W))
+
+    r = check_function(scribbles_on_the_cache, three_grads, *dense_case, quiet=True)
+    assert not r
+    assert "changed its input `cache[0]` in place" in r.message
+
+
+def test_a_known_mistake_is_named_and_replaces_the_generic_hint(rng):
+    probs = bl.softmax(rng.standard_normal((4, 3)))
+    dout = rng.standard_normal((4, 3))
+
+    def diagonal_only(dout, probs):
+        return probs * (1 - probs) * dout
+
+    mistakes = {"You used only the diagonal of the Jacobian, s * (1 - s) * g.": diagonal_only}
+    r = check_function(diagonal_only, bl.softmax_backward_einsum, dout, probs, mistakes=mistakes,
+                       hint="keepdims=True keeps the sum a column", quiet=True)
+    assert "known wrong answer. You used only the diagonal of the Jacobian" in r.message
+    assert "keepdims" not in r.message
+    assert check_function(bl.softmax_backward_einsum, bl.softmax_backward_einsum, dout, probs,
+                          mistakes=mistakes, quiet=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROBE = "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)"
 BLOCKER = textwrap.dedent('''
     """Refuse every connection that would leave this machine (set by the offline test)."""

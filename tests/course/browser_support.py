@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = ROOT / "_build" / "test-artifacts"  # screenshots and timings; ignored by git
 REQUIRED = os.environ.get("COURSE_REQUIRE_BROWSER") == "1"
