@@ -41,7 +41,6 @@ test-lib: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 slides: setup
 	$(BIN)/python tools/export_slides.py

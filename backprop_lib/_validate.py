@@ -65,7 +65,9 @@ def float_input(x, name, where, ndim=2, cols=None, col_letter="D"):
         check_2d(arr, name, where, cols, col_letter)
     else:
         if arr.ndim < ndim:
-            raise ValueError(f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}")
+            raise ValueError(
+                f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}"
+            )
         check_batch(arr, name, where)
     check_finite(arr, name, where)
     return arr

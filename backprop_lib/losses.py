@@ -131,7 +131,8 @@ def _binary(probs, target, where):
         raise ValueError(f"{where}: expected probabilities in [0, 1] (sigmoid outputs), got values from "
                          f"{probs.min():.4g} to {probs.max():.4g}")
     if not np.isin(target, (0, 1)).all():
-        raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {target[~np.isin(target, (0, 1))][:3]}")
+        odd = target[~np.isin(target, (0, 1))][:3]
+        raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {odd}")
     return probs, target
 
 
