@@ -30,10 +30,10 @@ def layout(root):
     if not isinstance(root, Value):
         raise TypeError(f"layout: expected a Value, got {type(root).__name__}")
     order = root.topological_order()
-    edges = [(p, n) for n in order for p in dict.fromkeys(n._parents)]  # each parent once
+    edges = [(p, n) for n in order for p in dict.fromkeys(n.parents)]  # each parent once
     depth = {}
     for n in order:
-        depth[n] = 1 + max((depth[p] for p in n._parents), default=-1)
+        depth[n] = 1 + max((depth[p] for p in n.parents), default=-1)
     for n in reversed(order[:-1]):
         depth[n] = min(depth[c] for p, c in edges if p is n) - 1
     ups, downs, routes = {}, {}, {}  # neighbours in the column before / after; waypoints per edge
@@ -122,12 +122,12 @@ def draw_graph(root, ax=None, highlight=None, grads=None, title=None, fontsize=8
     for node, (x, y) in pos.items():
         lit = node in highlight
         color, lw = (RED, 1.6) if lit else ("#777777", 0.9)
-        if node._parents:
+        if node.parents:
             ox = x - OP_GAP
             shown = grads.get(node, node.grad)
-            for i, (parent, local) in enumerate(zip(node._parents, node._local)):
-                uses = node._parents.count(parent)  # a parent used twice gets two bent edges
-                k = node._parents[:i].count(parent)
+            for i, (parent, local) in enumerate(zip(node.parents, node.local)):
+                uses = node.parents.count(parent)  # a parent used twice gets two bent edges
+                k = node.parents[:i].count(parent)
                 px, py = pos[parent]
                 points = [(px + BOX_W / 2, py)]
                 for wx, wy in routes[(parent, node)]:
@@ -148,7 +148,7 @@ def draw_graph(root, ax=None, highlight=None, grads=None, title=None, fontsize=8
             op = OP_SYMBOLS.get(node.op, node.op)
             ax.text(ox, y, op, ha="center", va="center", zorder=4,
                     fontsize=fontsize * (1.2 if len(op) <= 2 else 0.85 if len(op) == 3 else 0.72), fontweight="bold")
-        face = "#fff4e6" if lit else ("#e7f0fa" if not node._parents else "#f5f5f5")
+        face = "#fff4e6" if lit else ("#e7f0fa" if not node.parents else "#f5f5f5")
         ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, zorder=3,
                                     boxstyle="round,pad=0,rounding_size=0.12", facecolor=face,
                                     edgecolor=ORANGE if lit else "#555555", lw=2.2 if lit else 0.9))

@@ -17,25 +17,8 @@ def _num(v, factor=False):
 
 
 def _rule(node, i, names):
-    """The local derivative d node / d parent i, as a formula in the nodes' names."""
-    o = names[node]
-    p = [names[q] for q in node._parents]
-    op = node.op
-    if op == "*":
-        return p[1 - i]
-    if op == "/":
-        return f"1/{p[1]}" if i == 0 else f"−{p[0]}/{p[1]}²"
-    if op.startswith("**"):
-        return f"{op[2:]}·{p[0]}^({op[2:]} − 1)"
-    return {
-        "-": "1" if i == 0 else "−1",
-        "neg": "−1",
-        "tanh": f"(1 − {o}²)",
-        "relu": f"1[{p[0]} > 0]",
-        "exp": o,
-        "log": f"1/{p[0]}",
-        "sigmoid": f"{o}·(1 − {o})",
-    }.get(op, "1")
+    """The local derivative d node / d parent i, as the formula the op stored, in the nodes' names."""
+    return node.rules[i].format(*(names[q] for q in node.parents), out=names[node])
 
 
 def step_html(step, names, k, n, before):
@@ -69,12 +52,12 @@ def backward_stepper(root, dpi=80):
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_stepper: expected a Value, got {type(root).__name__}")
-    steps = [s for s in root.backward_steps() if s.node._parents]  # inputs send nothing: no step
+    steps = [s for s in root.backward_steps() if s.node.parents]  # inputs send nothing: no step
     names = node_names(root)
     order = root.topological_order()
     consumers = {node: [] for node in order}
     for node in order:
-        for p in set(node._parents):
+        for p in set(node.parents):
             consumers[p].append(node)
     n = len(steps)
 
