@@ -141,9 +141,9 @@ def to_values(arr):
     return [to_values(row) for row in arr] if np.ndim(arr) > 1 else [Value(float(v)) for v in arr]
 
 
-def grads_of(values):
-    """Nested lists of Values -> an array of their gradients."""
-    return np.array([grads_of(v) if isinstance(v, list) else v.grad for v in values])
+def grads_of(values, attr="grad"):
+    """Nested lists of Values -> an array of their gradients (or, with attr="data", of their data)."""
+    return np.array([grads_of(v, attr) if isinstance(v, list) else getattr(v, attr) for v in values])
 
 
 def array_loss_and_grads(X, y, W1, b1, W2, b2):
