@@ -49,8 +49,10 @@ class Value:
         self.local = tuple(_number(d, "Value: local derivative") for d in local) or (1.0,) * len(self.parents)
         self.rules = tuple(rules) or ("1",) * len(self.parents)
         if not len(self.local) == len(self.rules) == len(self.parents):
-            raise ValueError(f"Value: expected one local derivative and one rule per parent "
-                             f"({len(self.parents)}), got {len(self.local)} and {len(self.rules)}")
+            raise ValueError(
+                f"Value: expected one local derivative and one rule per parent "
+                f"({len(self.parents)}), got {len(self.local)} and {len(self.rules)}"
+            )
         self.op, self.label = op, label
 
     def __repr__(self):

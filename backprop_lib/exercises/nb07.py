@@ -25,15 +25,23 @@ def _engine_mul(a, b, dout):
 def check_mul_backward(fn):
     """fn(a, b, dout) -> (da, db) for p = a * b, against the engine, on two cases."""
     mistakes = {
-        "Each factor got its own value: the multiply node sends each factor the OTHER one (times dout).":
-            lambda a, b, dout: (dout * a, dout * b),
-        "The upstream gradient is missing: each share is dout times the local derivative.":
-            lambda a, b, dout: (b, a),
+        "Each factor got its own value: the multiply node sends each factor the OTHER one (times dout).": lambda a, b, dout: (
+            dout * a,
+            dout * b,
+        ),
+        "The upstream gradient is missing: each share is dout times the local derivative.": lambda a, b, dout: (b, a),
     }
     result = None
     for case in ((2.0, -3.0, 0.5), (-1.5, 4.0, -2.0)):
-        result = check_function(fn, _engine_mul, *case, name="mul_backward", outputs=("da", "db"), mistakes=mistakes,
-                                hint="How much does p = a b change when a changes a little and b stays put?")
+        result = check_function(
+            fn,
+            _engine_mul,
+            *case,
+            name="mul_backward",
+            outputs=("da", "db"),
+            mistakes=mistakes,
+            hint="How much does p = a b change when a changes a little and b stays put?",
+        )
         if not result:
             return result
     return result
@@ -48,17 +56,24 @@ def _engine_tanh(x, dout):
 def check_tanh_backward(fn):
     """fn(x, dout) -> dx for t = tanh(x), against the engine, on two cases."""
     mistakes = {
-        "The local derivative squares x instead of tanh(x): it is 1 - tanh(x)**2.":
-            lambda x, dout: dout * (1 - x * x),
-        "The local derivative is tanh(x) itself: differentiate it, 1 - tanh(x)**2.":
-            lambda x, dout: dout * math.tanh(x),
-        "The upstream gradient is missing: multiply the local derivative by dout.":
-            lambda x, dout: 1 - math.tanh(x) ** 2,
+        "The local derivative squares x instead of tanh(x): it is 1 - tanh(x)**2.": lambda x, dout: dout * (1 - x * x),
+        "The local derivative is tanh(x) itself: differentiate it, 1 - tanh(x)**2.": lambda x, dout: (
+            dout * math.tanh(x)
+        ),
+        "The upstream gradient is missing: multiply the local derivative by dout.": lambda x, dout: (
+            1 - math.tanh(x) ** 2
+        ),
     }
     result = None
     for case in ((0.8813735870195432, 1.0), (-2.0, 3.0)):
-        result = check_function(fn, _engine_tanh, *case, name="tanh_backward", mistakes=mistakes,
-                                hint="Upstream times local; the local derivative of tanh is written with tanh itself.")
+        result = check_function(
+            fn,
+            _engine_tanh,
+            *case,
+            name="tanh_backward",
+            mistakes=mistakes,
+            hint="Upstream times local; the local derivative of tanh is written with tanh itself.",
+        )
         if not result:
             return result
     return result
@@ -73,12 +88,14 @@ def _sort_graph():
 
 def _order_report(sort):
     """What a sort gives: node counts, misplaced nodes, and the input gradients its reverse leads to."""
+
     def report(root):
         order = list(sort(root))
         place = {node: i for i, node in enumerate(order)}
         misplaced = sum(any(place.get(p, len(order)) > place[node] for p in node.parents) for node in order)
         root.backward(order=order[::-1])
         return float(len(order)), float(len(place)), float(misplaced), np.array([v.grad for v in root.leaves()])
+
     return report
 
 
@@ -111,16 +128,26 @@ def _node_before_parents(root):
 def check_topological_sort(fn):
     """fn(root) -> every node root depends on and root, each after its parents; judged by the gradients."""
     wrap = _order_report
-    return check_function(wrap(fn), wrap(topological_order), _sort_graph(), name="topological_sort", outputs=(
-        "nodes listed", "distinct nodes", "nodes before a parent", "input gradients"), mistakes={
-        "Nodes are listed more than once: remember the nodes you have visited and skip them.": wrap(_without_dedup),
-        "Each node is appended before its parents: append a node only after visiting all of its parents.":
-            wrap(_node_before_parents),
-        "This is a breadth-first order from the output (reversed): it can put a node before one of its parents.":
-            wrap(lambda root: breadth_first_order(root)[::-1]),
-        "The order is reversed: the output must come last, after everything it depends on.":
-            wrap(lambda root: topological_order(root)[::-1]),
-    }, hint="Depth first: a node joins the list once all of its parents are in it.")
+    return check_function(
+        wrap(fn),
+        wrap(topological_order),
+        _sort_graph(),
+        name="topological_sort",
+        outputs=("nodes listed", "distinct nodes", "nodes before a parent", "input gradients"),
+        mistakes={
+            "Nodes are listed more than once: remember the nodes you have visited and skip them.": wrap(_without_dedup),
+            "Each node is appended before its parents: append a node only after visiting all of its parents.": wrap(
+                _node_before_parents
+            ),
+            "This is a breadth-first order from the output (reversed): it can put a node before one of its parents.": wrap(
+                lambda root: breadth_first_order(root)[::-1]
+            ),
+            "The order is reversed: the output must come last, after everything it depends on.": wrap(
+                lambda root: topological_order(root)[::-1]
+            ),
+        },
+        hint="Depth first: a node joins the list once all of its parents are in it.",
+    )
 
 
 # -- the substantial exercise: a two-layer network of Values ------------------------------------------
@@ -148,8 +175,7 @@ def grads_of(values, attr="grad"):
 
 def array_loss_and_grads(X, y, W1, b1, W2, b2):
     """The same network with the library's layers -> (loss, dW1 (D, H), db1 (H,), dW2 (H, C), db2 (C,))."""
-    model = Sequential([Dense(*W1.shape, W=W1, b=b1), ReLU(), Dense(*W2.shape, W=W2, b=b2)],
-                       loss=SoftmaxCrossEntropy())
+    model = Sequential([Dense(*W1.shape, W=W1, b=b1), ReLU(), Dense(*W2.shape, W=W2, b=b2)], loss=SoftmaxCrossEntropy())
     loss = model.loss(X, y)
     model.backward()
     g = model.grads()
@@ -158,6 +184,7 @@ def array_loss_and_grads(X, y, W1, b1, W2, b2):
 
 def _through_values(fn, backward_twice=False):
     """Run a Value version of the network on Values made from arrays -> the same outputs as the array version."""
+
     def run(X, y, W1, b1, W2, b2):
         params = [to_values(p) for p in (W1, b1, W2, b2)]
         loss = fn(X, y, *params)
@@ -167,6 +194,7 @@ def _through_values(fn, backward_twice=False):
         if backward_twice:
             loss.backward()
         return (loss.data, *(grads_of(p) for p in params))
+
     return run
 
 
@@ -180,6 +208,7 @@ def _variant(relu=True, bias=True, mean=True, sign=1.0):
             logits = [sum((hidden[h] * W2[h][c] for h in range(H)), b2[c] if bias else 0.0) for c in range(C)]
             total = total + sign * (sum(z.exp() for z in logits).log() - logits[int(label)])
         return total / len(X) if mean else total
+
     return wrong
 
 
@@ -189,8 +218,14 @@ def value_mlp_case(N=6, H=4, rng=0):
     X, y = spiral(N // 3 + 1, 3, kind="cs231n", rng=rng)
     pick = rng.permutation(len(X))[:N]
     D, C = X.shape[1], 3
-    return (X[pick], y[pick], rng.standard_normal((D, H)), 0.5 * rng.standard_normal(H),
-            rng.standard_normal((H, C)), 0.5 * rng.standard_normal(C))
+    return (
+        X[pick],
+        y[pick],
+        rng.standard_normal((D, H)),
+        0.5 * rng.standard_normal(H),
+        rng.standard_normal((H, C)),
+        0.5 * rng.standard_normal(C),
+    )
 
 
 def check_value_mlp_loss(fn):
@@ -198,14 +233,28 @@ def check_value_mlp_loss(fn):
     X, y, *params = value_mlp_case()
     mistakes = {
         "The function calls backward itself: the check calls it once more and the gradients add up to twice "
-        "the answer. Return the loss; let the caller run backward.": _through_values(value_mlp_loss, backward_twice=True),
+        "the answer. Return the loss; let the caller run backward.": _through_values(
+            value_mlp_loss, backward_twice=True
+        ),
         "The loss is summed over the samples, not averaged: divide by N.": _through_values(_variant(mean=False)),
         "The hidden layer has no ReLU: apply .relu() to each hidden unit.": _through_values(_variant(relu=False)),
         "The biases are missing: each unit adds its bias to the weighted sum.": _through_values(_variant(bias=False)),
-        "The loss has the wrong sign: it is MINUS the log-probability of the right class.":
-            _through_values(_variant(sign=-1.0)),
+        "The loss has the wrong sign: it is MINUS the log-probability of the right class.": _through_values(
+            _variant(sign=-1.0)
+        ),
     }
-    return check_function(_through_values(fn), array_loss_and_grads, X, y, *params, name="value_mlp_loss",
-                          outputs=("loss", "dW1", "db1", "dW2", "db2"), n_samples=len(X), mistakes=mistakes, hint=(
-                              "Per sample: hidden units, then logits, then -log softmax of the right class; "
-                              "then the mean over the samples."))
+    return check_function(
+        _through_values(fn),
+        array_loss_and_grads,
+        X,
+        y,
+        *params,
+        name="value_mlp_loss",
+        outputs=("loss", "dW1", "db1", "dW2", "db2"),
+        n_samples=len(X),
+        mistakes=mistakes,
+        hint=(
+            "Per sample: hidden units, then logits, then -log softmax of the right class; "
+            "then the mean over the samples."
+        ),
+    )

@@ -31,12 +31,18 @@ def check_forward_1_25_1(fn):
     def no_hidden_sigmoid(X, W1, b1, W2, b2):
         return (X @ W1 + b1) @ W2 + b2
 
-    return check_function(fn, reference_forward, X, *params, name="forward_1_25_1", hint=(
-        "Two steps: the hidden layer's sigmoid of X @ W1 + b1, then a linear output layer."), mistakes={
-        "The output has a sigmoid too: a regression output needs no activation (the targets reach ±20).":
-            output_sigmoid,
-        "The hidden layer has no sigmoid: without it the network is a straight line.": no_hidden_sigmoid,
-    })
+    return check_function(
+        fn,
+        reference_forward,
+        X,
+        *params,
+        name="forward_1_25_1",
+        hint=("Two steps: the hidden layer's sigmoid of X @ W1 + b1, then a linear output layer."),
+        mistakes={
+            "The output has a sigmoid too: a regression output needs no activation (the targets reach ±20).": output_sigmoid,
+            "The hidden layer has no sigmoid: without it the network is a straight line.": no_hidden_sigmoid,
+        },
+    )
 
 
 def reference_mse(pred, y):
@@ -64,8 +70,17 @@ def check_mse_and_grad(fn):
     result = None
     for N, C in ((20, 1), (5, 3)):
         pred, y = rng.standard_normal((N, C)), rng.standard_normal((N, C))
-        result = check_function(fn, reference_mse, pred, y, name="mse_and_grad", outputs=("loss", "dpred"),
-                                n_samples=N, hint=hint, mistakes=mistakes)
+        result = check_function(
+            fn,
+            reference_mse,
+            pred,
+            y,
+            name="mse_and_grad",
+            outputs=("loss", "dpred"),
+            n_samples=N,
+            hint=hint,
+            mistakes=mistakes,
+        )
         if not result:
             return result
     return result
@@ -93,28 +108,46 @@ def check_sigmoid_layer_backward(fn):
     def no_gate(dout, X, W, b):
         return dout @ W.T, X.T @ dout, dout.sum(axis=0)
 
-    return check_function(fn, reference_sigmoid_layer, dout, X, W, b, name="sigmoid_layer_backward",
-                          outputs=("dX", "dW", "db"), n_samples=6, hint=(
-                              "First through the sigmoid (upstream times its local derivative), then through "
-                              "the dense layer as in notebook 02."), mistakes={
-        "The sigmoid's derivative is written with z: it is s * (1 - s) with s = sigmoid(z), the layer's output.":
-            with_z,
-        "The gradient skips the sigmoid: multiply dout by the sigmoid's local derivative first.": no_gate,
-    })
+    return check_function(
+        fn,
+        reference_sigmoid_layer,
+        dout,
+        X,
+        W,
+        b,
+        name="sigmoid_layer_backward",
+        outputs=("dX", "dW", "db"),
+        n_samples=6,
+        hint=(
+            "First through the sigmoid (upstream times its local derivative), then through "
+            "the dense layer as in notebook 02."
+        ),
+        mistakes={
+            "The sigmoid's derivative is written with z: it is s * (1 - s) with s = sigmoid(z), the layer's output.": with_z,
+            "The gradient skips the sigmoid: multiply dout by the sigmoid's local derivative first.": no_gate,
+        },
+    )
 
 
 def _columns_case(rng=0, N=7, D=2, H=5, C=2):
     """A columns-are-samples problem: Xc (D, N), yc (C, N), W1c (H, D), b1c (H, 1), W2c (C, H), b2c (C, 1)."""
     rng = as_rng(rng)
-    return (rng.standard_normal((D, N)), rng.standard_normal((C, N)), rng.standard_normal((H, D)),
-            rng.standard_normal((H, 1)), rng.standard_normal((C, H)), rng.standard_normal((C, 1)))
+    return (
+        rng.standard_normal((D, N)),
+        rng.standard_normal((C, N)),
+        rng.standard_normal((H, D)),
+        rng.standard_normal((H, 1)),
+        rng.standard_normal((C, H)),
+        rng.standard_normal((C, 1)),
+    )
 
 
 def reference_mse_backward_columns(Xc, yc, W1c, b1c, W2c, b2c):
     """Columns are samples -> (dW1c (H, D), db1c (H, 1), dW2c (C, H), db2c (C, 1)), by our rows layout."""
     H, D = W1c.shape
-    model = Sequential([Dense(D, H, W=W1c.T, b=b1c[:, 0]), Sigmoid(), Dense(H, len(W2c), W=W2c.T, b=b2c[:, 0])],
-                       loss=MSE())
+    model = Sequential(
+        [Dense(D, H, W=W1c.T, b=b1c[:, 0]), Sigmoid(), Dense(H, len(W2c), W=W2c.T, b=b2c[:, 0])], loss=MSE()
+    )
     model.loss(Xc.T, yc.T)
     model.backward()
     g = model.grads()
@@ -123,6 +156,7 @@ def reference_mse_backward_columns(Xc, yc, W1c, b1c, W2c, b2c):
 
 def _columns(dpred_scale=2.0, gate="s", bias_axis=1, keepdims=True, rows_products=False):
     """The columns-layout backward pass with one deliberate change (for the known mistakes)."""
+
     def backward(Xc, yc, W1c, b1c, W2c, b2c):
         Sc = sigmoid(W1c @ Xc + b1c)  # (H, N)
         predc = W2c @ Sc + b2c  # (C, N)
@@ -134,30 +168,40 @@ def _columns(dpred_scale=2.0, gate="s", bias_axis=1, keepdims=True, rows_product
             dW1c, dW2c = Xc @ dZ1c.T, Sc @ dpredc.T
         else:
             dW1c, dW2c = dZ1c @ Xc.T, dpredc @ Sc.T
-        return (dW1c, dZ1c.sum(axis=bias_axis, keepdims=keepdims), dW2c,
-                dpredc.sum(axis=bias_axis, keepdims=keepdims))
+        return (dW1c, dZ1c.sum(axis=bias_axis, keepdims=keepdims), dW2c, dpredc.sum(axis=bias_axis, keepdims=keepdims))
+
     return backward
 
 
 COLUMNS_MISTAKES = {
-    "The weight gradients are transposed: in this layout a layer computes W @ X, so dW = dZ @ X.T.":
-        _columns(rows_products=True),
-    "The bias gradients sum over the wrong axis: samples are columns here, so sum over axis 1.":
-        _columns(bias_axis=0),
-    "The bias gradients lost their column shape: sum with keepdims=True, so db has the shape of b, (H, 1).":
-        _columns(keepdims=False),
-    "The output gradient lost the 2 from differentiating the square: dpred = 2 (pred - y) / (N C).":
-        _columns(dpred_scale=1.0),
-    "The sigmoid's derivative is written with z: it is S * (1 - S) with S the hidden layer's output.":
-        _columns(gate="z"),
-    "The hidden gradient skips the sigmoid: multiply by S * (1 - S) before the first layer.":
-        _columns(gate="none"),
+    "The weight gradients are transposed: in this layout a layer computes W @ X, so dW = dZ @ X.T.": _columns(
+        rows_products=True
+    ),
+    "The bias gradients sum over the wrong axis: samples are columns here, so sum over axis 1.": _columns(bias_axis=0),
+    "The bias gradients lost their column shape: sum with keepdims=True, so db has the shape of b, (H, 1).": _columns(
+        keepdims=False
+    ),
+    "The output gradient lost the 2 from differentiating the square: dpred = 2 (pred - y) / (N C).": _columns(
+        dpred_scale=1.0
+    ),
+    "The sigmoid's derivative is written with z: it is S * (1 - S) with S the hidden layer's output.": _columns(
+        gate="z"
+    ),
+    "The hidden gradient skips the sigmoid: multiply by S * (1 - S) before the first layer.": _columns(gate="none"),
 }
 
 
 def check_mse_backward_columns(fn):
     """fn(Xc, yc, W1c, b1c, W2c, b2c) -> (dW1c, db1c, dW2c, db2c) against ours, on N=7, D=2, H=5, C=2."""
-    return check_function(fn, reference_mse_backward_columns, *_columns_case(), name="mse_backward_columns",
-                          outputs=("dW1c", "db1c", "dW2c", "db2c"), mistakes=COLUMNS_MISTAKES, hint=(
-                              "Every array is the transpose of ours: transpose each line of our backward pass "
-                              "and swap the order of each product."))
+    return check_function(
+        fn,
+        reference_mse_backward_columns,
+        *_columns_case(),
+        name="mse_backward_columns",
+        outputs=("dW1c", "db1c", "dW2c", "db2c"),
+        mistakes=COLUMNS_MISTAKES,
+        hint=(
+            "Every array is the transpose of ours: transpose each line of our backward pass "
+            "and swap the order of each product."
+        ),
+    )

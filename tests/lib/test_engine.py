@@ -21,7 +21,7 @@ def tanh_neuron():
     n.label = "n"
     o = n.tanh()
     o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
 
 
 def test_tanh_neuron_reference_numbers():
@@ -29,7 +29,7 @@ def test_tanh_neuron_reference_numbers():
     o.backward()
     assert o.data == pytest.approx(0.7071, abs=1e-4)
     assert o.data == pytest.approx(math.sqrt(0.5), abs=1e-12)
-    expected = dict(x1=-1.5, w1=1.0, x2=0.5, w2=0.0, b=0.5, n=0.5)
+    expected = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5, "n": 0.5}
     for name, g in expected.items():
         assert v[name].grad == pytest.approx(g, abs=1e-12), name
     assert v["w2"].grad == 0.0  # x2 = 0 exactly: w2 gets nothing
@@ -159,7 +159,7 @@ def test_zero_grad_and_a_second_backward():
 
 
 def test_backward_steps_record_the_same_pass():
-    o, v = tanh_neuron()
+    o, _ = tanh_neuron()
     o.backward()
     want = {n: n.grad for n in o.topological_order()}
     o.backward()  # dirty the gradients: backward_steps starts from zero
@@ -180,13 +180,16 @@ def test_backward_steps_record_the_same_pass():
     assert steps[-1].grads == {n: n.grad for n in order}
 
 
-@pytest.mark.parametrize("bad, match", [
-    ("x", r"Value: expected a real number \(int or float\), got str: 'x'"),
-    ([1.0], r"got list"),
-    (None, r"got NoneType"),
-    (True, r"got bool"),
-    (1 + 2j, r"got complex"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ("x", r"Value: expected a real number \(int or float\), got str: 'x'"),
+        ([1.0], r"got list"),
+        (None, r"got NoneType"),
+        (True, r"got bool"),
+        (1 + 2j, r"got complex"),
+    ],
+)
 def test_bad_data_says_what_came(bad, match):
     with pytest.raises(TypeError, match=match):
         Value(bad)
@@ -298,19 +301,22 @@ def test_parents_and_local_are_public_and_match_the_op():
     assert a.parents == () and a.local == () and a.rules == ()
 
 
-@pytest.mark.parametrize("make, rules", [
-    (lambda a, b: a + b, ["1", "1"]),
-    (lambda a, b: a - b, ["1", "−1"]),
-    (lambda a, b: a * b, ["b", "a"]),
-    (lambda a, b: a / b, ["1/b", "−a/b²"]),
-    (lambda a, b: a**3, ["3·a^(3 − 1)"]),
-    (lambda a, b: -a, ["−1"]),
-    (lambda a, b: a.tanh(), ["(1 − out²)"]),
-    (lambda a, b: a.relu(), ["1[a > 0]"]),
-    (lambda a, b: a.exp(), ["out"]),
-    (lambda a, b: a.log(), ["1/a"]),
-    (lambda a, b: a.sigmoid(), ["out·(1 − out)"]),
-])
+@pytest.mark.parametrize(
+    "make, rules",
+    [
+        (lambda a, b: a + b, ["1", "1"]),
+        (lambda a, b: a - b, ["1", "−1"]),
+        (lambda a, b: a * b, ["b", "a"]),
+        (lambda a, b: a / b, ["1/b", "−a/b²"]),
+        (lambda a, b: a**3, ["3·a^(3 − 1)"]),
+        (lambda a, b: -a, ["−1"]),
+        (lambda a, b: a.tanh(), ["(1 − out²)"]),
+        (lambda a, b: a.relu(), ["1[a > 0]"]),
+        (lambda a, b: a.exp(), ["out"]),
+        (lambda a, b: a.log(), ["1/a"]),
+        (lambda a, b: a.sigmoid(), ["out·(1 − out)"]),
+    ],
+)
 def test_each_op_stores_its_derivative_formula(make, rules):
     from backprop_lib.widgets.engine import _rule
 
@@ -336,7 +342,7 @@ def test_backward_steps_reuse_the_one_backward_loop(monkeypatch):
 
 
 def test_on_step_sees_every_node_output_first():
-    o, v = tanh_neuron()
+    o, _ = tanh_neuron()
     seen = []
     o.backward(on_step=lambda node, sent: seen.append((node, [amount for _, _, amount in sent])))
     assert [n for n, _ in seen] == o.topological_order()[::-1]

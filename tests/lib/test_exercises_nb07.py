@@ -83,28 +83,44 @@ def mlp_loss(X, y, W1, b1, W2, b2, relu=True, bias=True, mean=True, sign=1, back
 
 
 CASES = {
-    "mul": (ex.check_mul_backward, lambda a, b, dout: (dout * b, dout * a), {
-        "Each factor got its own value": lambda a, b, dout: (dout * a, dout * b),
-        "The upstream gradient is missing": lambda a, b, dout: (b, a),
-    }),
-    "tanh": (ex.check_tanh_backward, lambda x, dout: dout * (1 - math.tanh(x) ** 2), {
-        "squares x instead of tanh(x)": lambda x, dout: dout * (1 - x**2),
-        "is tanh(x) itself": lambda x, dout: dout * math.tanh(x),
-        "The upstream gradient is missing": lambda x, dout: 1 - math.tanh(x) ** 2,
-    }),
-    "topological sort": (ex.check_topological_sort, topological_sort, {
-        "listed more than once": every_path,
-        "appended before its parents": preorder,
-        "breadth-first order": lambda root: list(reversed(breadth_first_order(root))),
-        "The order is reversed": lambda root: topological_order(root)[::-1],
-    }),
-    "value mlp": (ex.check_value_mlp_loss, mlp_loss, {
-        "calls backward itself": lambda *a: mlp_loss(*a, backward=True),
-        "summed over the samples": lambda *a: mlp_loss(*a, mean=False),
-        "has no ReLU": lambda *a: mlp_loss(*a, relu=False),
-        "The biases are missing": lambda *a: mlp_loss(*a, bias=False),
-        "the wrong sign": lambda *a: mlp_loss(*a, sign=-1),
-    }),
+    "mul": (
+        ex.check_mul_backward,
+        lambda a, b, dout: (dout * b, dout * a),
+        {
+            "Each factor got its own value": lambda a, b, dout: (dout * a, dout * b),
+            "The upstream gradient is missing": lambda a, b, dout: (b, a),
+        },
+    ),
+    "tanh": (
+        ex.check_tanh_backward,
+        lambda x, dout: dout * (1 - math.tanh(x) ** 2),
+        {
+            "squares x instead of tanh(x)": lambda x, dout: dout * (1 - x**2),
+            "is tanh(x) itself": lambda x, dout: dout * math.tanh(x),
+            "The upstream gradient is missing": lambda x, dout: 1 - math.tanh(x) ** 2,
+        },
+    ),
+    "topological sort": (
+        ex.check_topological_sort,
+        topological_sort,
+        {
+            "listed more than once": every_path,
+            "appended before its parents": preorder,
+            "breadth-first order": lambda root: list(reversed(breadth_first_order(root))),
+            "The order is reversed": lambda root: topological_order(root)[::-1],
+        },
+    ),
+    "value mlp": (
+        ex.check_value_mlp_loss,
+        mlp_loss,
+        {
+            "calls backward itself": lambda *a: mlp_loss(*a, backward=True),
+            "summed over the samples": lambda *a: mlp_loss(*a, mean=False),
+            "has no ReLU": lambda *a: mlp_loss(*a, relu=False),
+            "The biases are missing": lambda *a: mlp_loss(*a, bias=False),
+            "the wrong sign": lambda *a: mlp_loss(*a, sign=-1),
+        },
+    ),
 }
 
 

@@ -35,25 +35,40 @@ def mse_backward_columns(Xc, yc, W1c, b1c, W2c, b2c):
 
 
 CASES = {
-    "forward": (ex.check_forward_1_25_1, forward, {
-        "has a sigmoid too": lambda X, W1, b1, W2, b2: sigmoid(forward(X, W1, b1, W2, b2)),
-        "has no sigmoid": lambda X, W1, b1, W2, b2: (X @ W1 + b1) @ W2 + b2,
-    }),
-    "mse": (ex.check_mse_and_grad, mse_and_grad, {
-        "divides by N only": lambda p, y: (float(np.mean((p - y) ** 2)), 2 * (p - y) / len(p)),
-        "lost the 2": lambda p, y: (float(np.mean((p - y) ** 2)), (p - y) / p.size),
-    }),
-    "sigmoid layer": (ex.check_sigmoid_layer_backward, sigmoid_layer_backward, {
-        "written with z": lambda dout, X, W, b: (
-            (dout * (X @ W + b) * (1 - (X @ W + b))) @ W.T, X.T @ (dout * (X @ W + b) * (1 - (X @ W + b))),
-            (dout * (X @ W + b) * (1 - (X @ W + b))).sum(axis=0)),
-        "skips the sigmoid": lambda dout, X, W, b: (dout @ W.T, X.T @ dout, dout.sum(axis=0)),
-    }),
+    "forward": (
+        ex.check_forward_1_25_1,
+        forward,
+        {
+            "has a sigmoid too": lambda X, W1, b1, W2, b2: sigmoid(forward(X, W1, b1, W2, b2)),
+            "has no sigmoid": lambda X, W1, b1, W2, b2: (X @ W1 + b1) @ W2 + b2,
+        },
+    ),
+    "mse": (
+        ex.check_mse_and_grad,
+        mse_and_grad,
+        {
+            "divides by N only": lambda p, y: (float(np.mean((p - y) ** 2)), 2 * (p - y) / len(p)),
+            "lost the 2": lambda p, y: (float(np.mean((p - y) ** 2)), (p - y) / p.size),
+        },
+    ),
+    "sigmoid layer": (
+        ex.check_sigmoid_layer_backward,
+        sigmoid_layer_backward,
+        {
+            "written with z": lambda dout, X, W, b: (
+                (dout * (X @ W + b) * (1 - (X @ W + b))) @ W.T,
+                X.T @ (dout * (X @ W + b) * (1 - (X @ W + b))),
+                (dout * (X @ W + b) * (1 - (X @ W + b))).sum(axis=0),
+            ),
+            "skips the sigmoid": lambda dout, X, W, b: (dout @ W.T, X.T @ dout, dout.sum(axis=0)),
+        },
+    ),
 }
 
 
 def columns_with(change):
     """The learner's columns backward pass with one typical slip, written the way a learner would."""
+
     def backward(Xc, yc, W1c, b1c, W2c, b2c):
         Sc = sigmoid(W1c @ Xc + b1c)
         predc = W2c @ Sc + b2c
@@ -70,17 +85,22 @@ def columns_with(change):
             return Xc @ dZ1c.T, dZ1c.sum(axis=1, keepdims=True), Sc @ dpredc.T, dpredc.sum(axis=1, keepdims=True)
         axis, keep = (0, True) if change == "axis" else (1, change != "keepdims")
         return dZ1c @ Xc.T, dZ1c.sum(axis=axis, keepdims=keep), dpredc @ Sc.T, dpredc.sum(axis=axis, keepdims=keep)
+
     return backward
 
 
-CASES["columns"] = (ex.check_mse_backward_columns, mse_backward_columns, {
-    "weight gradients are transposed": columns_with("transposed"),
-    "sum over the wrong axis": columns_with("axis"),
-    "lost their column shape": columns_with("keepdims"),
-    "lost the 2": columns_with("no 2"),
-    "written with z": columns_with("z"),
-    "skips the sigmoid": columns_with("no gate"),
-})
+CASES["columns"] = (
+    ex.check_mse_backward_columns,
+    mse_backward_columns,
+    {
+        "weight gradients are transposed": columns_with("transposed"),
+        "sum over the wrong axis": columns_with("axis"),
+        "lost their column shape": columns_with("keepdims"),
+        "lost the 2": columns_with("no 2"),
+        "written with z": columns_with("z"),
+        "skips the sigmoid": columns_with("no gate"),
+    },
+)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -103,5 +123,7 @@ def test_a_stub_is_todo(case):
 
 
 def test_an_unknown_wrong_answer_still_fails_with_the_hint():
-    result = ex.check_mse_backward_columns(lambda *a: tuple(np.zeros_like(x) for x in ex.reference_mse_backward_columns(*a)))
+    result = ex.check_mse_backward_columns(
+        lambda *a: tuple(np.zeros_like(x) for x in ex.reference_mse_backward_columns(*a))
+    )
     assert not result and "Hint:" in result.message
