@@ -23,25 +23,19 @@ from collections import deque, namedtuple
 Step = namedtuple("Step", "node grad sent grads")
 
 
-def _number(x, where):
+def _number(x, where, what="a real number (int or float)"):
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__}: {x!r:.60}")
+        raise TypeError(f"{where}: expected {what}, got {type(x).__name__}: {x!r:.60}")
     return float(x)
 
 
-def _lift(x, op):
-    """A Value as it is, a plain number as a new leaf Value."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(x)
-    raise TypeError(f"Value {op} ...: expected a Value or a real number, got {type(x).__name__}: {x!r:.60}")
+def _lift(x, op):  # a plain number becomes a new leaf
+    return x if isinstance(x, Value) else Value(_number(x, f"Value {op} ...", "a Value or a real number"))
 
 
 class Value:
     def __init__(self, data, parents=(), local=(), rules=(), op="", label=""):
-        self.data = _number(data, "Value")
-        self.grad = 0.0
+        self.data, self.grad = _number(data, "Value"), 0.0
         self.parents = tuple(parents)
         for p in self.parents:
             if not isinstance(p, Value):
