@@ -2,6 +2,7 @@
 through a deep stack of Dense + activation blocks."""
 
 import copy
+from itertools import pairwise
 
 import numpy as np
 
@@ -149,7 +150,7 @@ def deep_case(activation, sizes, n_samples, seed):
     """dout, caches of a seeded stack with widths `sizes` (D, H_1, ..., H_L)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, sizes[0]))
-    weights = [rng.standard_normal((a, b)) / np.sqrt(a) * 1.5 for a, b in zip(sizes[:-1], sizes[1:])]
+    weights = [rng.standard_normal((a, b)) / np.sqrt(a) * 1.5 for a, b in pairwise(sizes)]
     out, caches = deep_forward(X, weights, activation)
     return rng.standard_normal(out.shape), caches
 
@@ -166,7 +167,7 @@ def check_deep_backward(fn):
         L = len(caches)
         try:
             problem = _structure(fn(copy.deepcopy(dout), copy.deepcopy(caches), backward), L)
-        except Exception:  # not written yet, or broken: check_function says which
+        except Exception:  # noqa: BLE001 - not written yet, or broken: check_function says which
             problem = None
         if problem:
             result = CheckResult(False, f"{FAIL} {name} {problem}")

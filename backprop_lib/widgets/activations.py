@@ -95,7 +95,7 @@ def stack_statistics(depth, activation="sigmoid", init="xavier", width=64, n_sam
 
 def act_out(cache, activation):
     """The output h_l of a block, read back from its cache."""
-    dense_cache, act_cache = cache
+    _, act_cache = cache
     if activation in ("sigmoid", "tanh"):
         return act_cache  # these keep their output
     z = act_cache[0] if activation == "leaky_relu" else act_cache
