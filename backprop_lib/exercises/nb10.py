@@ -191,13 +191,13 @@ def _reports(model, X):
     return reports
 
 
-def check_each_layer_reference(model, X):
+def layer_reports_reference(model, X):
     """model: its .layers in order, X: (N, D) -> one `check_layer` report per layer."""
     return _reports(model, X)
 
 
 # -- exercise: locate ---------------------------------------------------------------------------
-def check_check_each_layer(fn):
+def check_layer_reports(fn):
     """Exercise: run `check_layer` on every layer of the model, each with the input it sees there."""
     name = getattr(fn, "__name__", "your function")
     model, (X, _) = handed_over_model(), debugging_data()

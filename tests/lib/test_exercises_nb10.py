@@ -23,10 +23,10 @@ def test_the_handed_over_model_fails_and_the_repaired_one_passes():
 
 def test_each_handed_over_layer_fails_its_own_check_where_its_bug_is():
     X, _ = ex.debugging_data()
-    reports = ex.check_each_layer_reference(ex.handed_over_model(), X)
+    reports = ex.layer_reports_reference(ex.handed_over_model(), X)
     failing = [sorted(k for k, e in r.items() if e >= 1e-7) for r in reports]
     assert failing == [["b"], ["X"], ["b"], ["X"], ["b"]]
-    assert all(ex.check_each_layer_reference(ex.repaired_model(), X)[i] for i in range(5))
+    assert all(ex.layer_reports_reference(ex.repaired_model(), X)[i] for i in range(5))
 
 
 def test_no_relu_input_sits_near_its_corner():
@@ -38,7 +38,7 @@ def test_no_relu_input_sits_near_its_corner():
     assert np.abs(a).min() > 1e-3  # far beyond the check's step h = 1e-5
 
 
-def check_each_layer_right(model, X):
+def layer_reports_right(model, X):
     reports = []
     for layer in model.layers:
         reports.append(bl.check_layer(layer, X))
@@ -46,31 +46,31 @@ def check_each_layer_right(model, X):
     return reports
 
 
-def check_each_layer_same_X(model, X):
+def layer_reports_same_X(model, X):
     return [bl.check_layer(layer, X) for layer in model.layers]
 
 
-def check_each_layer_no_return(model, X):
-    check_each_layer_right(model, X)
+def layer_reports_no_return(model, X):
+    layer_reports_right(model, X)
 
 
-def check_each_layer_last_only(model, X):
-    return check_each_layer_right(model, X)[-1:]
+def layer_reports_last_only(model, X):
+    return layer_reports_right(model, X)[-1:]
 
 
 @pytest.mark.parametrize("fn, words", [
-    (check_each_layer_same_X, "the output of the layer before it"),
-    (check_each_layer_no_return, "forget to `return`"),
-    (check_each_layer_last_only, "one `check_layer` report per layer"),
+    (layer_reports_same_X, "the output of the layer before it"),
+    (layer_reports_no_return, "forget to `return`"),
+    (layer_reports_last_only, "one `check_layer` report per layer"),
 ])
-def test_check_each_layer_names_the_mistakes(fn, words):
-    result = ex.check_check_each_layer(fn)
+def test_layer_reports_names_the_mistakes(fn, words):
+    result = ex.check_layer_reports(fn)
     assert not result and words in result.message
 
 
-def test_check_each_layer_passes_the_right_answer_and_waits_for_a_stub():
-    assert ex.check_check_each_layer(check_each_layer_right)
-    assert ex.check_check_each_layer(todo).status == "todo"
+def test_layer_reports_passes_the_right_answer_and_waits_for_a_stub():
+    assert ex.check_layer_reports(layer_reports_right)
+    assert ex.check_layer_reports(todo).status == "todo"
 
 
 # -- fixing the three layers ------------------------------------------------------------------------
