@@ -24,34 +24,50 @@ def _split_problems(fn, N, n_test, seed):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return f"{FAIL} {name} should return two arrays, (train_idx, test_idx)."
     train, test = (np.asarray(part) for part in got)
-    if train.ndim != 1 or test.ndim != 1 or not (np.issubdtype(train.dtype, np.integer)
-                                                 and np.issubdtype(test.dtype, np.integer)):
+    if (
+        train.ndim != 1
+        or test.ndim != 1
+        or not (np.issubdtype(train.dtype, np.integer) and np.issubdtype(test.dtype, np.integer))
+    ):
         return f"{FAIL} {name} should return two 1-D arrays of integer indices, got {train.dtype} {train.shape} and {test.dtype} {test.shape}."
     if len(test) != n_test or len(train) != N - n_test:
-        return (f"{FAIL} {name}({N}, {n_test}, rng) gave parts of {len(train)} and {len(test)} indices; "
-                f"expected {N - n_test} for training and {n_test} for the test.")
+        return (
+            f"{FAIL} {name}({N}, {n_test}, rng) gave parts of {len(train)} and {len(test)} indices; "
+            f"expected {N - n_test} for training and {n_test} for the test."
+        )
     repeats = len(test) - len(np.unique(test)) + len(train) - len(np.unique(train))
     if repeats:
-        return (f"{FAIL} {name} repeats {repeats} indices within a part: they were drawn with replacement "
-                "(rng.integers or rng.choice with its default replace=True). Draw each index once.")
+        return (
+            f"{FAIL} {name} repeats {repeats} indices within a part: they were drawn with replacement "
+            "(rng.integers or rng.choice with its default replace=True). Draw each index once."
+        )
     both = np.intersect1d(train, test)
     if len(both):
-        return (f"{FAIL} {len(both)} indices are in both parts: the two parts were drawn independently. "
-                "Every index must land in exactly one part.")
+        return (
+            f"{FAIL} {len(both)} indices are in both parts: the two parts were drawn independently. "
+            "Every index must land in exactly one part."
+        )
     if train.min() < 0 or test.min() < 0 or max(train.max(), test.max()) >= N:
         return f"{FAIL} {name} returned indices outside 0..{N - 1}."
     if np.array_equal(np.concatenate([test, train]), np.arange(N)) or np.array_equal(
-            np.concatenate([train, test]), np.arange(N)):
-        return (f"{FAIL} {name} cuts the indices in their stored order, without shuffling: the iris file is "
-                "sorted by species, so the test part would hold one species only.")
+        np.concatenate([train, test]), np.arange(N)
+    ):
+        return (
+            f"{FAIL} {name} cuts the indices in their stored order, without shuffling: the iris file is "
+            "sorted by species, so the test part would hold one species only."
+        )
     again = fn(N, n_test, np.random.default_rng(seed))
     if not all(np.array_equal(a, b) for a, b in zip(got, again)):
-        return (f"{FAIL} {name} gives another split for the same rng seed: draw every random number from "
-                "the `rng` you are given, not from NumPy's global state.")
+        return (
+            f"{FAIL} {name} gives another split for the same rng seed: draw every random number from "
+            "the `rng` you are given, not from NumPy's global state."
+        )
     other = fn(N, n_test, np.random.default_rng(seed + 1))
     if all(np.array_equal(a, b) for a, b in zip(got, other)):
-        return (f"{FAIL} {name} gives the same split for every rng: draw the random order from the `rng` "
-                "argument, not from a generator of your own.")
+        return (
+            f"{FAIL} {name} gives the same split for every rng: draw the random order from the `rng` "
+            "argument, not from a generator of your own."
+        )
     return None
 
 
@@ -64,10 +80,20 @@ def check_split_indices(fn):
             if problem:
                 return _say(CheckResult(False, problem))
     except NotImplementedError:
-        return _say(CheckResult(False, f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.", "todo"))
-    except Exception as exc:
+        return _say(
+            CheckResult(
+                False,
+                f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.",
+                "todo",
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - the learner's code failed: say how, without a traceback
         return _say(CheckResult(False, f"{FAIL} {name} raised {type(exc).__name__}: {exc}"))
-    return _say(CheckResult(True, f"{PASS} {name} is correct: disjoint parts of the right sizes, every index once, shuffled by rng."))
+    return _say(
+        CheckResult(
+            True, f"{PASS} {name} is correct: disjoint parts of the right sizes, every index once, shuffled by rng."
+        )
+    )
 
 
 # -- standardise with the training statistics -------------------------------------------------
@@ -95,14 +121,12 @@ def _standardise_mistakes():
         return A - A.mean(axis=0), B - A.mean(axis=0)
 
     return {
-        "It uses one mean and one std for all features together: compute them per column, axis=0, "
-        "shape (D,).": pooled,
+        "It uses one mean and one std for all features together: compute them per column, axis=0, shape (D,).": pooled,
         "The test part is scaled with its own statistics: the test flowers stand for data that "
         "arrive later, so both parts use the training part's mean and std.": own_statistics,
         "The mean and std come from both parts together: that leaks the test set into the "
         "preprocessing. Use the training part's alone.": both_parts,
-        "It divides by the sample std (ddof=1): use the plain std, X.std(axis=0), as the library "
-        "does.": sample_std,
+        "It divides by the sample std (ddof=1): use the plain std, X.std(axis=0), as the library does.": sample_std,
         "It subtracts the mean but does not divide by the std.": centred_only,
     }
 
@@ -113,8 +137,9 @@ def check_standardise(fn):
     scale = np.array([1.0, 10.0, 0.1])
     X_train = rng.normal(5, scale, (20, 3))  # (N, D): features on different scales
     X_test = rng.normal(6, scale, (6, 3))  # (M, D): shifted, so its own statistics differ
-    return check_function(fn, standardise_reference, X_train, X_test, outputs=("train", "test"),
-                          mistakes=_standardise_mistakes())
+    return check_function(
+        fn, standardise_reference, X_train, X_test, outputs=("train", "test"), mistakes=_standardise_mistakes()
+    )
 
 
 # -- a confusion matrix -------------------------------------------------------------------------
@@ -162,7 +187,7 @@ def _choose_epochs_mistakes():
         return best - 1, losses
 
     def highest(X, y, max_epochs, seed):
-        best, losses = choose_epochs_reference(X, y, max_epochs, seed)
+        _, losses = choose_epochs_reference(X, y, max_epochs, seed)
         return int(losses.argmax()) + 1, losses
 
     def training_losses(X, y, max_epochs, seed):
@@ -182,10 +207,19 @@ def _choose_epochs_mistakes():
                 X_val = scaler.transform(X_val)
             model = mlp([X.shape[1], 8, int(y.max()) + 1], init="he", rng=seed)
             val_losses = []
-            model.fit(X_fit, y_fit, SGD(lr=0.1), epochs=max_epochs, batch_size=16, rng=seed, progress=False,
-                      callback=lambda e, m, h: val_losses.append(m.loss(X_val, y_val)))
+            model.fit(
+                X_fit,
+                y_fit,
+                SGD(lr=0.1),
+                epochs=max_epochs,
+                batch_size=16,
+                rng=seed,
+                progress=False,
+                callback=lambda e, m, h: val_losses.append(m.loss(X_val, y_val)),
+            )
             losses = np.array(val_losses)
             return int(losses.argmin()) + 1, losses
+
         return run
 
     return {
@@ -195,8 +229,9 @@ def _choose_epochs_mistakes():
         "These are the training losses: `fit`'s history is measured on the batches it trains on. "
         "Record model.loss on the validation part after every epoch (a callback).": training_losses,
         "The standardiser was fitted on the whole training part, validation flowers included: the "
-        "validation part must be as unseen as the test set, so fit it on the fitting part alone.":
-            _variant(fit_on_all=True),
+        "validation part must be as unseen as the test set, so fit it on the fitting part alone.": _variant(
+            fit_on_all=True
+        ),
         "The validation part was not standardised: transform it with the fitting part's scaler, as "
         "the model only ever saw standardised flowers.": _variant(raw_val=True),
     }
@@ -206,5 +241,13 @@ def check_choose_epochs(fn):
     """Exercise: choose_epochs(X, y, max_epochs, seed) on the raw iris training part."""
     iris = datasets.iris()
     X_train, _, y_train, _ = datasets.train_test_split(iris.X, iris.y, test_fraction=0.2, rng=0)
-    return check_function(fn, choose_epochs_reference, X_train, y_train, 60, 3,
-                          outputs=("best_epoch", "val_losses"), mistakes=_choose_epochs_mistakes())
+    return check_function(
+        fn,
+        choose_epochs_reference,
+        X_train,
+        y_train,
+        60,
+        3,
+        outputs=("best_epoch", "val_losses"),
+        mistakes=_choose_epochs_mistakes(),
+    )

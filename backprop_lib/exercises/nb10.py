@@ -5,6 +5,8 @@ as code someone gave you: the notebook's exercise is to find out, with `check_mo
 `check_layer`, which of their backward passes are right.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 from .. import activations, losses
@@ -33,8 +35,10 @@ class Linear:
     kind = "linear"  # the name in the model's params(), e.g. "linear1.W"
 
     def __init__(self, n_inputs, n_outputs, rng):
-        self.params = {"W": rng.standard_normal((n_inputs, n_outputs)) / np.sqrt(n_inputs),
-                       "b": 0.1 * rng.standard_normal(n_outputs)}
+        self.params = {
+            "W": rng.standard_normal((n_inputs, n_outputs)) / np.sqrt(n_inputs),
+            "b": 0.1 * rng.standard_normal(n_outputs),
+        }
         self.grads = {"W": np.zeros((n_inputs, n_outputs)), "b": np.zeros(n_outputs)}
         self.cache = None
 
@@ -76,7 +80,7 @@ class Tanh:
 
     def backward(self, dout):
         """dout: (N, H) -> dX: (N, H)."""
-        x, out = self.cache
+        x = self.cache[0]
         return dout * (1 - x**2)
 
 
@@ -168,7 +172,7 @@ class _RightLinear(Linear):
 
 class _RightTanh(Tanh):
     def backward(self, dout):
-        x, out = self.cache
+        out = self.cache[1]
         return dout * (1 - out**2)
 
 
@@ -205,32 +209,62 @@ def check_layer_reports(fn):
     try:
         got = fn(handed_over_model(), X.copy())
     except NotImplementedError:
-        return _say(CheckResult(False, f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.", "todo"))
+        return _say(
+            CheckResult(
+                False,
+                f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.",
+                "todo",
+            )
+        )
     except ValueError as exc:
         if "mismatch" in str(exc) or "shape" in str(exc) or "aligned" in str(exc):
-            return _say(CheckResult(False, (
-                f"{FAIL} {name} raised ValueError: {exc}\nA shape clash: every layer was given the "
-                "model's input X. Each layer must be checked with the input it sees inside the model: "
-                "the output of the layer before it.")))
+            return _say(
+                CheckResult(
+                    False,
+                    (
+                        f"{FAIL} {name} raised ValueError: {exc}\nA shape clash: every layer was given the "
+                        "model's input X. Each layer must be checked with the input it sees inside the model: "
+                        "the output of the layer before it."
+                    ),
+                )
+            )
         return _say(CheckResult(False, f"{FAIL} {name} raised ValueError: {exc}"))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the learner's code failed: say how, without a traceback
         return _say(CheckResult(False, f"{FAIL} {name} raised {type(exc).__name__}: {exc}"))
     if got is None:
         return _say(CheckResult(False, f"{FAIL} {name} returned None: did it forget to `return` the reports?"))
     got = list(got)
     if len(got) != len(want):
-        return _say(CheckResult(False, (
-            f"{FAIL} {name} returned {len(got)} reports for a model of {len(want)} layers: "
-            "one `check_layer` report per layer, in order.")))
+        return _say(
+            CheckResult(
+                False,
+                (
+                    f"{FAIL} {name} returned {len(got)} reports for a model of {len(want)} layers: "
+                    "one `check_layer` report per layer, in order."
+                ),
+            )
+        )
     for i, (g, w) in enumerate(zip(got, want)):
         if not hasattr(g, "items") or set(g) != set(w):
-            return _say(CheckResult(False, (
-                f"{FAIL} report {i} should be what bl.check_layer returns for layer {i} "
-                f"({model.layers[i]!r}), with entries {sorted(w)}; got {g!r:.80}")))
+            return _say(
+                CheckResult(
+                    False,
+                    (
+                        f"{FAIL} report {i} should be what bl.check_layer returns for layer {i} "
+                        f"({model.layers[i]!r}), with entries {sorted(w)}; got {g!r:.80}"
+                    ),
+                )
+            )
         if any(bool(g[k] < TOLERANCE) != bool(w[k] < TOLERANCE) for k in w):
-            return _say(CheckResult(False, (
-                f"{FAIL} report {i} ({model.layers[i]!r}) passes or fails other arrays than it should. "
-                "Was the layer given the input it sees inside the model (the output of the layer before)?")))
+            return _say(
+                CheckResult(
+                    False,
+                    (
+                        f"{FAIL} report {i} ({model.layers[i]!r}) passes or fails other arrays than it should. "
+                        "Was the layer given the input it sees inside the model (the output of the layer before)?"
+                    ),
+                )
+            )
     return _say(CheckResult(True, f"{PASS} {name} is correct: one report per layer, each fed the input it sees."))
 
 
@@ -265,10 +299,10 @@ def _tanh_mistakes():
         return dout * (1 - np.tanh(x))
 
     return {
-        "dX uses the input where it needs the output: tanh'(x) = 1 - tanh(x)**2, so use `out`, not `x`.":
-            _backward_of(Tanh, (), 0),
-        "dX is the local derivative alone: multiply it by the upstream gradient dout (the chain rule).":
-            forgot_dout,
+        "dX uses the input where it needs the output: tanh'(x) = 1 - tanh(x)**2, so use `out`, not `x`.": _backward_of(
+            Tanh, (), 0
+        ),
+        "dX is the local derivative alone: multiply it by the upstream gradient dout (the chain rule).": forgot_dout,
         "dX is dout * (1 - out): the square is missing, tanh'(x) = 1 - tanh(x)**2.": one_minus_out,
     }
 
@@ -300,13 +334,36 @@ def check_fixed_layers(linear, tanh, relu):
     x = rng.standard_normal((6, 4))  # (N, D)
     d_lin, d_act = rng.standard_normal((6, 3)), rng.standard_normal((6, 4))
     results = [
-        check_function(_backward_of(linear, (4, 3), 0), _backward_of(_RightLinear, (4, 3), 0), x, d_lin,
-                       name=f"{linear.__name__}.backward", outputs=("dX", "dW", "db"), n_samples=6,
-                       mistakes=_linear_mistakes()),
-        check_function(_backward_of(tanh, (), 0), _backward_of(_RightTanh, (), 0), x, d_act,
-                       name=f"{tanh.__name__}.backward", outputs=("dX",), n_samples=6, mistakes=_tanh_mistakes()),
-        check_function(_backward_of(relu, (), 0), _backward_of(_RightReLU, (), 0), x, d_act,
-                       name=f"{relu.__name__}.backward", outputs=("dX",), n_samples=6, mistakes=_relu_mistakes()),
+        check_function(
+            _backward_of(linear, (4, 3), 0),
+            _backward_of(_RightLinear, (4, 3), 0),
+            x,
+            d_lin,
+            name=f"{linear.__name__}.backward",
+            outputs=("dX", "dW", "db"),
+            n_samples=6,
+            mistakes=_linear_mistakes(),
+        ),
+        check_function(
+            _backward_of(tanh, (), 0),
+            _backward_of(_RightTanh, (), 0),
+            x,
+            d_act,
+            name=f"{tanh.__name__}.backward",
+            outputs=("dX",),
+            n_samples=6,
+            mistakes=_tanh_mistakes(),
+        ),
+        check_function(
+            _backward_of(relu, (), 0),
+            _backward_of(_RightReLU, (), 0),
+            x,
+            d_act,
+            name=f"{relu.__name__}.backward",
+            outputs=("dX",),
+            n_samples=6,
+            mistakes=_relu_mistakes(),
+        ),
     ]
     if any(r.status == "todo" for r in results):
         return CheckResult(False, "\n".join(r.message for r in results), "todo")
@@ -316,8 +373,12 @@ def check_fixed_layers(linear, tanh, relu):
     report = check_model(handed_over_model(linear, tanh, relu), X, y)
     print(verdicts(report))
     if not report:
-        return _say(CheckResult(False, f"{FAIL} each layer passes alone, yet the model does not: see the report above."))
-    return _say(CheckResult(True, f"{PASS} all three backward passes are right, and the whole model passes its gradient check."))
+        return _say(
+            CheckResult(False, f"{FAIL} each layer passes alone, yet the model does not: see the report above.")
+        )
+    return _say(
+        CheckResult(True, f"{PASS} all three backward passes are right, and the whole model passes its gradient check.")
+    )
 
 
 # -- the gallery's smaller exercises -----------------------------------------------------------
@@ -331,10 +392,12 @@ def check_fixed_cross_entropy(fn):
     mistakes = {
         "It averages -log of every probability: the loss must read only each sample's true-class "
         "probability, the one its label points at.": lambda p, y: float(-np.mean(np.log(p))),
-        "It is a sum over the batch where the loss is a mean: divide by N.":
-            lambda p, y: float(-np.log(p[np.arange(len(y)), y]).sum()),
-        "It has the wrong sign: a probability is below 1, so -log p is positive.":
-            lambda p, y: float(np.log(p[np.arange(len(y)), y]).mean()),
+        "It is a sum over the batch where the loss is a mean: divide by N.": lambda p, y: float(
+            -np.log(p[np.arange(len(y)), y]).sum()
+        ),
+        "It has the wrong sign: a probability is below 1, so -log p is positive.": lambda p, y: float(
+            np.log(p[np.arange(len(y)), y]).mean()
+        ),
         "probs[:, y] picks whole columns, an (N, N) block: index rows and columns together, one "
         "(row, column) pair per sample.": lambda p, y: float(-np.log(p[:, y]).mean()),
     }
@@ -350,10 +413,8 @@ def check_fixed_relu_backward(fn):
     mistakes = {
         "It lets dout through everywhere: h >= 0 holds for every entry of a ReLU output; the gate "
         "is open only where h > 0.": lambda d, h: d * (h >= 0),
-        "It multiplies dout by h itself: the derivative is the 0/1 gate, not the activation.":
-            lambda d, h: d * h,
-        "It returns the gate alone: multiply it by the upstream gradient dout.":
-            lambda d, h: (h > 0).astype(float),
+        "It multiplies dout by h itself: the derivative is the 0/1 gate, not the activation.": lambda d, h: d * h,
+        "It returns the gate alone: multiply it by the upstream gradient dout.": lambda d, h: (h > 0).astype(float),
     }
     return check_function(fn, activations.relu_backward, dout, h, mistakes=mistakes)
 
@@ -369,8 +430,9 @@ def check_fixed_ce_backward(fn):
     mistakes = {
         "It divides by N * C: the loss is a mean over the N samples only (each sample's loss already "
         "sums over its classes).": lambda z, y: _ce_backward_reference(z, y) * len(y) / z.size,
-        "It is the softmax minus 1 in every class: subtract 1 only at each sample's true class.":
-            lambda z, y: (activations.softmax(z) - 1) / len(y),
+        "It is the softmax minus 1 in every class: subtract 1 only at each sample's true class.": lambda z, y: (
+            (activations.softmax(z) - 1) / len(y)
+        ),
     }
     return check_function(fn, _ce_backward_reference, logits, y, n_samples=6, mistakes=mistakes)
 
@@ -387,7 +449,7 @@ def forward_reference(X, layers):
 def random_layers(sizes, seed):
     """[(W, b), ...] for layer widths `sizes` = [D, H1, ..., C], standard normal, seeded."""
     rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((d, h)), rng.standard_normal(h)) for d, h in zip(sizes, sizes[1:])]
+    return [(rng.standard_normal((d, h)), rng.standard_normal(h)) for d, h in pairwise(sizes)]
 
 
 def check_fixed_forward(fn):
@@ -413,8 +475,15 @@ def check_fixed_forward(fn):
     X = np.random.default_rng(13).standard_normal((6, 3))
     result = None
     for sizes in ([3, 3, 3, 1], [3, 4, 5, 2, 2], [3, 2]):
-        result = check_function(fn, forward_reference, X, random_layers(sizes, 1), quiet=True, mistakes=mistakes,
-                                hint=f"the check failed on a network of widths {sizes}.")
+        result = check_function(
+            fn,
+            forward_reference,
+            X,
+            random_layers(sizes, 1),
+            quiet=True,
+            mistakes=mistakes,
+            hint=f"the check failed on a network of widths {sizes}.",
+        )
         if not result:
             break
     return _say(result)

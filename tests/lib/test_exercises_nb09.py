@@ -41,22 +41,25 @@ def split_global_state(N, n_test, rng):
 
 def split_wrong_sizes(N, n_test, rng):
     order = rng.permutation(N)
-    return order[n_test + 1:], order[:n_test + 1]
+    return order[n_test + 1 :], order[: n_test + 1]
 
 
 def split_no_return(N, n_test, rng):
     split_right(N, n_test, rng)
 
 
-@pytest.mark.parametrize("fn, words", [
-    (split_with_replacement, "drawn with replacement"),
-    (split_independent, "in both parts"),
-    (split_unshuffled, "without shuffling"),
-    (split_own_generator, "the same split for every rng"),
-    (split_global_state, "another split for the same rng seed"),
-    (split_wrong_sizes, "expected 120 for training and 30 for the test"),
-    (split_no_return, "forget to `return"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (split_with_replacement, "drawn with replacement"),
+        (split_independent, "in both parts"),
+        (split_unshuffled, "without shuffling"),
+        (split_own_generator, "the same split for every rng"),
+        (split_global_state, "another split for the same rng seed"),
+        (split_wrong_sizes, "expected 120 for training and 30 for the test"),
+        (split_no_return, "forget to `return"),
+    ],
+)
 def test_split_check_names_the_mistakes(fn, words):
     result = ex.check_split_indices(fn)
     assert not result and words in result.message
@@ -67,7 +70,7 @@ def test_split_check_passes_right_answers_and_waits_for_a_stub():
 
     def test_first(N, n_test, rng):  # another right answer: the check tests properties, not one order
         order = rng.permutation(N)
-        return order[:N - n_test], order[N - n_test:]
+        return order[: N - n_test], order[N - n_test :]
 
     assert ex.check_split_indices(test_first)
     assert ex.check_split_indices(todo).status == "todo"
@@ -86,15 +89,22 @@ def standardise_in_place(A, B):
     return A, (B - mean) / std
 
 
-@pytest.mark.parametrize("fn, words", [
-    (lambda A, B: ((A - A.mean()) / A.std(), (B - A.mean()) / A.std()), "one mean and one std for all features"),
-    (lambda A, B: (standardise_right(A, A)[0], standardise_right(B, B)[0]), "with its own statistics"),
-    (lambda A, B: standardise_right(np.concatenate([A, B]), A)[1:] + standardise_right(np.concatenate([A, B]), B)[1:],
-     "from both parts together"),
-    (lambda A, B: ((A - A.mean(0)) / A.std(0, ddof=1), (B - A.mean(0)) / A.std(0, ddof=1)), "ddof=1"),
-    (lambda A, B: (A - A.mean(0), B - A.mean(0)), "does not divide by the std"),
-    (standardise_in_place, "changed its input `A` in place"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (lambda A, B: ((A - A.mean()) / A.std(), (B - A.mean()) / A.std()), "one mean and one std for all features"),
+        (lambda A, B: (standardise_right(A, A)[0], standardise_right(B, B)[0]), "with its own statistics"),
+        (
+            lambda A, B: (
+                standardise_right(np.concatenate([A, B]), A)[1:] + standardise_right(np.concatenate([A, B]), B)[1:]
+            ),
+            "from both parts together",
+        ),
+        (lambda A, B: ((A - A.mean(0)) / A.std(0, ddof=1), (B - A.mean(0)) / A.std(0, ddof=1)), "ddof=1"),
+        (lambda A, B: (A - A.mean(0), B - A.mean(0)), "does not divide by the std"),
+        (standardise_in_place, "changed its input `A` in place"),
+    ],
+)
 def test_standardise_check_names_the_mistakes(fn, words):
     result = ex.check_standardise(fn)
     assert not result and words in result.message
@@ -122,8 +132,10 @@ def test_confusion_check():
         counts[t, p] += 1
         return counts
 
-    for wrong, words in [(lambda t, p, C: counts_right(p, t, C), "Rows and columns are swapped"),
-                         (fancy, "writes a repeated (i, j) pair only once")]:
+    for wrong, words in [
+        (lambda t, p, C: counts_right(p, t, C), "Rows and columns are swapped"),
+        (fancy, "writes a repeated (i, j) pair only once"),
+    ]:
         result = ex.check_confusion_counts(wrong)
         assert not result and words in result.message
 
@@ -135,8 +147,16 @@ def choose_right(X, y, max_epochs, seed):
     X_fit, X_val = scaler.transform(X_fit), scaler.transform(X_val)
     model = bl.mlp([4, 8, 3], init="he", rng=seed)
     losses = []
-    model.fit(X_fit, y_fit, bl.SGD(lr=0.1), epochs=max_epochs, batch_size=16, rng=seed, progress=False,
-              callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)))
+    model.fit(
+        X_fit,
+        y_fit,
+        bl.SGD(lr=0.1),
+        epochs=max_epochs,
+        batch_size=16,
+        rng=seed,
+        progress=False,
+        callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)),
+    )
     return int(np.argmin(losses)) + 1, np.array(losses)
 
 
@@ -149,12 +169,21 @@ def _variant(**change):
             X_val = scaler.transform(X_val)
         model = bl.mlp([4, 8, 3], init="he", rng=seed)
         losses = []
-        history = model.fit(X_fit, y_fit, bl.SGD(lr=0.1), epochs=max_epochs, batch_size=16, rng=seed,
-                            progress=False, callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)))
+        history = model.fit(
+            X_fit,
+            y_fit,
+            bl.SGD(lr=0.1),
+            epochs=max_epochs,
+            batch_size=16,
+            rng=seed,
+            progress=False,
+            callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)),
+        )
         if change.get("train_loss"):
             losses = history["loss"]
         best = int(np.argmax(losses) if change.get("argmax") else np.argmin(losses))
         return best + (0 if change.get("zero_based") else 1), np.array(losses)
+
     return run
 
 
@@ -166,13 +195,16 @@ def test_choose_epochs_reference_finds_an_interior_minimum():
     assert losses[best - 1] == losses.min() and losses[-1] > losses.min() + 1e-3
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"zero_based": True}, "one too small"),
-    ({"argmax": True}, "HIGHEST validation loss"),
-    ({"train_loss": True}, "These are the training losses"),
-    ({"fit_on_all": True}, "fitted on the whole training part"),
-    ({"raw_val": True}, "validation part was not standardised"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"zero_based": True}, "one too small"),
+        ({"argmax": True}, "HIGHEST validation loss"),
+        ({"train_loss": True}, "These are the training losses"),
+        ({"fit_on_all": True}, "fitted on the whole training part"),
+        ({"raw_val": True}, "validation part was not standardised"),
+    ],
+)
 def test_choose_epochs_check_names_the_mistakes(change, words):
     result = ex.check_choose_epochs(_variant(**change))
     assert not result and words in result.message

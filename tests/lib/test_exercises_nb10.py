@@ -58,11 +58,14 @@ def layer_reports_last_only(model, X):
     return layer_reports_right(model, X)[-1:]
 
 
-@pytest.mark.parametrize("fn, words", [
-    (layer_reports_same_X, "the output of the layer before it"),
-    (layer_reports_no_return, "forget to `return`"),
-    (layer_reports_last_only, "one `check_layer` report per layer"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (layer_reports_same_X, "the output of the layer before it"),
+        (layer_reports_no_return, "forget to `return`"),
+        (layer_reports_last_only, "one `check_layer` report per layer"),
+    ],
+)
 def test_layer_reports_names_the_mistakes(fn, words):
     result = ex.check_layer_reports(fn)
     assert not result and words in result.message
@@ -136,17 +139,20 @@ def test_the_right_layers_pass(capsys):
     assert "whole model passes" in out and "WRONG" not in out
 
 
-@pytest.mark.parametrize("layers, words", [
-    ((ex.Linear, GoodTanh, GoodReLU), "db is the mean of dout"),
-    ((GoodLinear, ex.Tanh, GoodReLU), "uses the input where it needs the output"),
-    ((GoodLinear, TanhNoDout, GoodReLU), "multiply it by the upstream gradient dout"),
-    ((GoodLinear, TanhNoSquare, GoodReLU), "the square is missing"),
-    ((GoodLinear, GoodTanh, ex.ReLU), "`out >= 0` is always true"),
-    ((GoodLinear, GoodTanh, ReLUTimesOut), "not out itself"),
-    ((GoodLinear, GoodTanh, ReLUMaskOnly), "the 0/1 gate alone"),
-    ((GoodLinear, GoodTanh, ReLUInPlace), "changed its input `dout` in place"),
-    ((LinearTransposed, GoodTanh, GoodReLU), "right answer transposed"),
-])
+@pytest.mark.parametrize(
+    "layers, words",
+    [
+        ((ex.Linear, GoodTanh, GoodReLU), "db is the mean of dout"),
+        ((GoodLinear, ex.Tanh, GoodReLU), "uses the input where it needs the output"),
+        ((GoodLinear, TanhNoDout, GoodReLU), "multiply it by the upstream gradient dout"),
+        ((GoodLinear, TanhNoSquare, GoodReLU), "the square is missing"),
+        ((GoodLinear, GoodTanh, ex.ReLU), "`out >= 0` is always true"),
+        ((GoodLinear, GoodTanh, ReLUTimesOut), "not out itself"),
+        ((GoodLinear, GoodTanh, ReLUMaskOnly), "the 0/1 gate alone"),
+        ((GoodLinear, GoodTanh, ReLUInPlace), "changed its input `dout` in place"),
+        ((LinearTransposed, GoodTanh, GoodReLU), "right answer transposed"),
+    ],
+)
 def test_the_fix_check_names_each_mistake(layers, words):
     result = ex.check_fixed_layers(*layers)
     assert not result and words in result.message
