@@ -198,7 +198,7 @@ def _choose_epochs_mistakes():
         losses = np.array(history["loss"])
         return int(losses.argmin()) + 1, losses
 
-    def _variant(fit_on_all=False, raw_val=False):
+    def _variant(fit_on_all=False, raw_val=False, accuracy=False, one_epoch_calls=False):
         def run(X, y, max_epochs, seed):
             X_fit, X_val, y_fit, y_val = datasets.train_test_split(X, y, test_fraction=0.25, rng=seed)
             scaler = datasets.Standardizer().fit(X if fit_on_all else X_fit)
@@ -207,16 +207,15 @@ def _choose_epochs_mistakes():
                 X_val = scaler.transform(X_val)
             model = mlp([X.shape[1], 8, int(y.max()) + 1], init="he", rng=seed)
             val_losses = []
-            model.fit(
-                X_fit,
-                y_fit,
-                SGD(lr=0.1),
-                epochs=max_epochs,
-                batch_size=16,
-                rng=seed,
-                progress=False,
-                callback=lambda e, m, h: val_losses.append(m.loss(X_val, y_val)),
-            )
+
+            def record(epoch, model, history):
+                val_losses.append(model.accuracy(X_val, y_val) if accuracy else model.loss(X_val, y_val))
+
+            calls = [1] * max_epochs if one_epoch_calls else [max_epochs]
+            for epochs in calls:  # one call per epoch restarts the shuffle from rng=seed each time
+                model.fit(
+                    X_fit, y_fit, SGD(lr=0.1), epochs=epochs, batch_size=16, rng=seed, progress=False, callback=record
+                )
             losses = np.array(val_losses)
             return int(losses.argmin()) + 1, losses
 
@@ -234,6 +233,13 @@ def _choose_epochs_mistakes():
         ),
         "The validation part was not standardised: transform it with the fitting part's scaler, as "
         "the model only ever saw standardised flowers.": _variant(raw_val=True),
+        "These are validation accuracies: record the validation loss, model.loss(X_val, y_val).": _variant(
+            accuracy=True
+        ),
+        "fit was called once per epoch with rng=seed, so every epoch repeats the first epoch's "
+        "shuffle: call fit once, for max_epochs epochs, and record the loss in a callback.": _variant(
+            one_epoch_calls=True
+        ),
     }
 
 

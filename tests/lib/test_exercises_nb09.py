@@ -169,6 +169,19 @@ def _variant(**change):
             X_val = scaler.transform(X_val)
         model = bl.mlp([4, 8, 3], init="he", rng=seed)
         losses = []
+        if change.get("one_epoch_calls"):
+            for _ in range(max_epochs):
+                model.fit(
+                    X_fit,
+                    y_fit,
+                    bl.SGD(lr=0.1),
+                    epochs=1,
+                    batch_size=16,
+                    rng=seed,
+                    progress=False,
+                    callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)),
+                )
+            return int(np.argmin(losses)) + 1, np.array(losses)
         history = model.fit(
             X_fit,
             y_fit,
@@ -177,7 +190,9 @@ def _variant(**change):
             batch_size=16,
             rng=seed,
             progress=False,
-            callback=lambda e, m, h: losses.append(m.loss(X_val, y_val)),
+            callback=lambda e, m, h: losses.append(
+                m.accuracy(X_val, y_val) if change.get("accuracy") else m.loss(X_val, y_val)
+            ),
         )
         if change.get("train_loss"):
             losses = history["loss"]
@@ -203,6 +218,8 @@ def test_choose_epochs_reference_finds_an_interior_minimum():
         ({"train_loss": True}, "These are the training losses"),
         ({"fit_on_all": True}, "fitted on the whole training part"),
         ({"raw_val": True}, "validation part was not standardised"),
+        ({"accuracy": True}, "These are validation accuracies"),
+        ({"one_epoch_calls": True}, "fit was called once per epoch"),
     ],
 )
 def test_choose_epochs_check_names_the_mistakes(change, words):
