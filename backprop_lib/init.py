@@ -108,7 +108,7 @@ def deep_stack(X, weights, activation, dout):
     return activations, gradients[::-1]
 
 
-def layer_statistics(depth=10, activation="tanh", init="xavier", width=256, n_samples=512, seed=0):
+def layer_statistics(depth=10, activation="tanh", init="xavier", width=128, n_samples=256, seed=0):
     """The activations and gradients of every block of a random deep stack, drawn from one seed.
 
     One generator seeded with `seed` draws, in this order, X: (N, width) standard normal,

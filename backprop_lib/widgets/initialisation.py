@@ -73,7 +73,7 @@ def statistics_html(stats):
     )
 
 
-def init_explorer(init="xavier", activation="tanh", depth=10, width=256, n_samples=512, seed=0):
+def init_explorer(init="xavier", activation="tanh", depth=10, width=128, n_samples=256, seed=0):
     """Weight scheme, activation and depth of a deep stack versus histograms of each layer's
     activations and gradients (`backprop_lib.init.layer_statistics`)."""
     for value, name, choices in ((init, "init", INIT_SCHEMES), (activation, "activation", ACTIVATIONS)):
