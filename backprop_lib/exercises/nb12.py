@@ -81,7 +81,7 @@ def _adam_mistake(variant):
 
 ADAM_MISTAKES = {
     "The bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t) before the "
-    "step; without it the first steps are far too small.": _adam_mistake("no_correction"),
+    "step: m and v both start at 0, so for the first steps they are biased towards 0.": _adam_mistake("no_correction"),
     "Only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1**t).":
         _adam_mistake("no_m_correction"),
     "Only m is bias-corrected: v needs its own correction, v_hat = v / (1 - beta2**t).":
