@@ -17,7 +17,8 @@ import numpy as np
 from . import activations as act
 from ._random import as_rng
 from ._validate import as_float_array, check_2d, check_finite
-from .layers import INITS, init_weights as _library_init_weights
+from .layers import INITS
+from .layers import init_weights as _library_init_weights
 
 INIT_SCHEMES = ("zeros", "nnfs", "xavier", "glorot", "he", "normal")
 

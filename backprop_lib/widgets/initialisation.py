@@ -16,7 +16,7 @@ def _shown_layers(depth):
     """At most MAX_PANELS layers, always the first and the last, evenly spread."""
     if depth <= MAX_PANELS:
         return list(range(depth))
-    return sorted({int(round(i)) for i in np.linspace(0, depth - 1, MAX_PANELS)})
+    return sorted({round(float(i)) for i in np.linspace(0, depth - 1, MAX_PANELS)})
 
 
 def histograms_png(stats, activation="tanh", init="xavier", dpi=72):

@@ -5,7 +5,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure  # not pyplot: the view is drawn off-screen into PNG bytes
 
-from ..optim import OPTIMIZERS, Adam, Momentum, SGD
+from ..optim import OPTIMIZERS, SGD, Adam, Momentum
 from ._png import png_bytes
 
 COLORS = {"sgd": "#d62728", "momentum": "#1f77b4", "adam": "#2ca02c"}
