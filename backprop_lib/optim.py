@@ -1,34 +1,81 @@
-"""Optimisers behind one interface.
+"""Optimisers behind one interface, and learning-rate schedules.
 
     opt.step(params, grads)
 
 `params` and `grads` are dicts with the same keys (for example `model.params()` and
-`model.grads()`); every array in `params` is updated in place, so layers keep seeing
-their own weights. Optimisers keep their state (velocities, moments) per key.
+`model.grads()`) and arrays of matching shapes; every array in `params` is updated in place,
+so layers keep seeing their own weights. Optimisers keep their state (velocities, moments)
+per key. The update rules, with g the gradient and t the step number (1, 2, ...):
+
+    SGD        p <- p - lr * g
+    Momentum   v <- mu * v - lr * g;            p <- p + v
+    Adam       m <- beta1 * m + (1 - beta1) * g;  v <- beta2 * v + (1 - beta2) * g**2
+               p <- p - lr * m_hat / (sqrt(v_hat) + eps),
+               m_hat = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)
+
+A schedule is a function of the step number t (1, 2, ...) giving the learning rate for that
+step; set `opt.schedule = cosine(...)` and every `step` uses it (and stores it in `opt.lr`).
 """
 
+import math
+
 import numpy as np
+
+from .model import TrainingDivergedError
+
+
+class NonFiniteGradientError(TrainingDivergedError, ValueError):
+    """A gradient handed to `step` holds NaN or inf (a `TrainingDivergedError`, so `fit` callers catch it too)."""
+
+
+def _check_lr(lr, where):
+    if isinstance(lr, bool) or not np.isscalar(lr) or not np.isreal(lr) or not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"{where}: expected a positive learning rate lr, got {lr!r}")
+    return float(lr)
 
 
 class Optimizer:
     def __init__(self, lr):
-        if not np.isscalar(lr) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"{type(self).__name__}: expected a positive learning rate lr, got {lr!r}")
-        self.lr = float(lr)
+        self.lr = _check_lr(lr, type(self).__name__)
         self.t = 0  # steps taken
         self.state = {}
+        self.schedule = None  # a function t -> lr, or None for a constant lr
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g})"
 
     def step(self, params, grads):
         """Update every array in `params` in place from the matching array in `grads`."""
-        missing = params.keys() - grads.keys()
-        if missing:
-            raise KeyError(f"{self}.step: no gradient for {sorted(missing)}; call backward first")
+        self._check(params, grads)
         self.t += 1
+        if self.schedule is not None:
+            self.lr = _check_lr(self.schedule(self.t), f"{self}.step: the schedule at step {self.t}")
         for key, p in params.items():
             self.update(key, p, grads[key])
+
+    def _check(self, params, grads):
+        where = f"{self}.step"
+        if not isinstance(params, dict) or not isinstance(grads, dict):
+            raise TypeError(f"{where}: expected params and grads as dicts name -> array, "
+                            f"got {type(params).__name__} and {type(grads).__name__}")
+        missing = params.keys() - grads.keys()
+        if missing:
+            raise KeyError(f"{where}: no gradient for {sorted(missing)}; call backward first")
+        extra = grads.keys() - params.keys()
+        if extra:
+            raise KeyError(f"{where}: gradients for {sorted(extra)} have no matching parameter")
+        for key, p in params.items():
+            g = grads[key]
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(f"{where}: expected parameter {key!r} as a float ndarray (it is updated "
+                                f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}")
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
+                raise TypeError(f"{where}: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
+            if g.shape != p.shape:
+                raise ValueError(f"{where}: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}")
+            if not np.isfinite(g).all():
+                raise NonFiniteGradientError(f"{where}: gradient {key!r} contains NaN or inf; the loss has probably "
+                                 "diverged (try a smaller learning rate)")
 
     def update(self, key, p, g):
         raise NotImplementedError
@@ -70,6 +117,8 @@ class Adam(Optimizer):
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"Adam: expected {name} in [0, 1), got {beta!r}")
+        if not eps > 0:
+            raise ValueError(f"Adam: expected eps > 0, got {eps!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def __repr__(self):
@@ -83,9 +132,60 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * g
         v *= self.beta2
         v += (1 - self.beta2) * g * g
-        m_hat_scale = 1 / (1 - self.beta1**self.t)
-        v_hat_scale = 1 / (1 - self.beta2**self.t)
-        p -= self.lr * m_hat_scale * m / (np.sqrt(v_hat_scale * v) + self.eps)
+        m_hat = m / (1 - self.beta1**self.t)
+        v_hat = v / (1 - self.beta2**self.t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+# -- learning-rate schedules: functions of the step number t = 1, 2, ... ------------------------
+
+def _check_steps(n, name, where):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{where}: expected {name} as a positive integer, got {n!r}")
+    return int(n)
+
+
+def constant(lr):
+    """t -> lr at every step."""
+    lr = _check_lr(lr, "constant")
+    return lambda t: lr
+
+
+def step_decay(lr, drop=0.5, every=100):
+    """t -> lr * drop**((t - 1) // every): multiply by `drop` every `every` steps."""
+    lr = _check_lr(lr, "step_decay")
+    every = _check_steps(every, "every", "step_decay")
+    if not 0 < drop <= 1:
+        raise ValueError(f"step_decay: expected drop in (0, 1], got {drop!r}")
+    return lambda t: lr * drop ** ((t - 1) // every)
+
+
+def cosine(lr, total, lr_min=0.0):
+    """t -> lr_min + (lr - lr_min) * (1 + cos(pi * (t - 1) / total)) / 2, then lr_min after `total` steps.
+
+    The learning rate falls from `lr` at t = 1 along half a cosine wave; `lr_min` must be > 0
+    if the schedule runs past `total` (an optimiser needs a positive step)."""
+    lr = _check_lr(lr, "cosine")
+    total = _check_steps(total, "total", "cosine")
+    if not 0 <= lr_min < lr:
+        raise ValueError(f"cosine: expected 0 <= lr_min < lr = {lr:g}, got {lr_min!r}")
+
+    def schedule(t):
+        s = min(t - 1, total) / total
+        return lr_min + (lr - lr_min) * 0.5 * (1 + math.cos(math.pi * s))
+
+    return schedule
+
+
+def warmup(schedule, steps):
+    """t -> schedule(t) * t / steps for the first `steps` steps, schedule(t) afterwards: a linear ramp up."""
+    if not callable(schedule):
+        raise TypeError(f"warmup: expected a schedule (a function of t), got {type(schedule).__name__}")
+    steps = _check_steps(steps, "steps", "warmup")
+    return lambda t: schedule(t) * min(1.0, t / steps)
+
+
+SCHEDULES = {"constant": constant, "step_decay": step_decay, "cosine": cosine}
