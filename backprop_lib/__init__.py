@@ -18,7 +18,7 @@ little more than importing NumPy.
 
 import importlib
 
-from . import activations, checks, datasets, gradcheck, layers, losses, model, neuron, optim
+from . import activations, checks, datasets, gradcheck, init, layers, losses, model, neuron, optim
 from .activations import (
     LeakyReLU,
     ReLU,
@@ -73,7 +73,7 @@ __all__ = [
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "datasets", "gradcheck", "layers", "losses", "model", "neuron", "optim",
+    "activations", "checks", "datasets", "gradcheck", "init", "layers", "losses", "model", "neuron", "optim",
     *_LAZY,
 ]
 

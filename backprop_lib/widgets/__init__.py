@@ -19,6 +19,8 @@ _WHERE = {
     "trainer": "training",  # not a module named trainer: importing it would shadow the widget
     "backward_stepper": "engine",
     "snapshot_slider": "regression",
+    "init_explorer": "initialisation",
+    "loss_surface_explorer": "optimisers",
 }
 
 
