@@ -266,3 +266,55 @@ def test_bad_gamma_beta_and_running_var_in_the_pure_functions():
     _, cache = batchnorm_forward(x, np.ones(2), np.zeros(2))
     with pytest.raises(ValueError, match="batchnorm_backward: expected dout"):
         batchnorm_backward(np.ones((2, 3)), cache)
+
+
+# -- inside a model -------------------------------------------------------------------------
+
+def bn_model(seed=0):
+    return bl.Sequential([bl.Dense(3, 5, init="he", rng=seed), BatchNorm(5), bl.ReLU(),
+                          bl.Dense(5, 4, init="he", rng=seed + 1), BatchNorm(4), bl.Tanh(),
+                          bl.Dense(4, 3, init="he", rng=seed + 2)])
+
+
+def test_a_model_with_batchnorm_passes_check_model_and_names_its_params():
+    rng = np.random.default_rng(20)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 3, 6)
+    model = bn_model()
+    assert {"batchnorm1.gamma", "batchnorm1.beta", "batchnorm2.gamma", "batchnorm2.beta"} <= set(model.params())
+    report = bl.check_model(model, X, y)
+    # A bias just before batch norm is subtracted again with the mean: its gradient is 0, and
+    # the relative error of two rounding-level numbers means nothing. Everything else must pass.
+    assert all(e < 1e-7 for name, e in report.items() if name not in ("dense1.b", "dense2.b")), report
+    model.loss(X, y)
+    model.backward()
+    for name in ("dense1.b", "dense2.b"):
+        assert np.abs(model.grads()[name]).max() < 1e-12
+        num = bl.numerical_gradient(lambda _: model.loss(X, y), model.params()[name])
+        assert np.abs(num).max() < 1e-8
+
+
+def test_first_layer_batchnorm_gets_input_grad_false_from_the_model():
+    rng = np.random.default_rng(21)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 3, 6)
+    model = bl.Sequential([BatchNorm(3), bl.Dense(3, 3, init="he", rng=0)])
+    report = bl.check_model(model, X, y)
+    assert report.passed, report
+
+
+def test_model_train_and_eval_switch_batchnorm_and_training_changes_running_statistics():
+    rng = np.random.default_rng(22)
+    X, y = rng.standard_normal((8, 3)) * 3 + 1, rng.integers(0, 3, 8)
+    model = bn_model()
+    bn = model.layers[1]
+    model.train_step(X, y, bl.SGD(0.1))
+    assert not np.allclose(bn.running_mean, 0)
+    model.eval()
+    assert bn.training is False
+    mean = bn.running_mean.copy()
+    one = model.forward(X[:1])  # one sample works in eval mode
+    np.testing.assert_allclose(one, model.forward(X)[:1], rtol=1e-12)
+    np.testing.assert_array_equal(bn.running_mean, mean)
+    model.train()
+    assert bn.training is True
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        model.forward(X[:1])

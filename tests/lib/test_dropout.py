@@ -148,3 +148,18 @@ def test_bad_inputs_get_clear_errors():
         dropout_backward(np.ones((3, 2)), (np.ones((2, 3), dtype=bool), 0.5))
     with pytest.raises(TypeError, match="rng"):
         Dropout(0.5, rng="seed")
+
+
+def test_inside_a_model_eval_turns_dropout_off_and_train_turns_it_on():
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((10, 3)), rng.integers(0, 3, 10)
+    model = bl.Sequential([bl.Dense(3, 8, init="he", rng=0), bl.ReLU(), Dropout(0.5, rng=1),
+                           bl.Dense(8, 3, init="he", rng=2)])
+    assert not np.array_equal(model.forward(X), model.forward(X))  # a new mask each call
+    model.eval()
+    np.testing.assert_array_equal(model.forward(X), model.forward(X))
+    assert bl.check_model(model, X, y).passed  # the identity in eval mode
+    model.train()
+    loss = model.train_step(X, y, bl.SGD(0.1))
+    assert np.isfinite(loss)
+    assert not bl.check_model(model, X, y).passed  # in training mode each loss call draws a new mask
