@@ -35,11 +35,12 @@ def draw_batchnorm_graph(ax):
         ax.annotate("", xy=(xb, yb), xytext=(xa, ya),
                     arrowprops=dict(arrowstyle="-|>", lw=2 if path else 1.4, color=PATH_COLORS.get(path, "#555555"),
                                     shrinkA=30, shrinkB=30, connectionstyle=f"arc3,rad={rad}"))
-    for name, ((x, y), text) in nodes.items():
+    for (x, y), text in nodes.values():
         ax.text(x, y, text, ha="center", va="center", fontsize=10,
                 bbox=dict(boxstyle="round,pad=0.45", fc="#f7f7f7", ec="#555555"))
     for path, color in PATH_COLORS.items():
-        ax.plot([], [], color=color, lw=2, label=f"x reaches xhat {'directly' if path == 'direct' else 'through the ' + path}")
+        how = "directly" if path == "direct" else f"through the {path}"
+        ax.plot([], [], color=color, lw=2, label=f"x reaches xhat {how}")
     ax.legend(loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.02))
     ax.set_xlim(-1.0, 10.4)
     ax.set_ylim(-1.3, 2.4)
