@@ -318,3 +318,14 @@ def test_model_train_and_eval_switch_batchnorm_and_training_changes_running_stat
     assert bn.training is True
     with pytest.raises(ValueError, match="at least 2 samples"):
         model.forward(X[:1])
+
+
+@pytest.mark.parametrize("backward", [batchnorm_backward, batchnorm_backward_staged])
+def test_the_pairs_follow_the_shared_convention_of_check_forward_backward(backward):
+    x, gamma, beta, _ = make((5, 3), seed=23)
+    report = bl.check_forward_backward(lambda v: batchnorm_forward(v, gamma, beta), backward, x)
+    assert report.passed, report
+    mean, var = np.full(3, 0.2), np.full(3, 0.7)
+    report = bl.check_forward_backward(lambda v: batchnorm_eval_forward(v, gamma, beta, mean, var),
+                                       batchnorm_eval_backward, x)
+    assert report.passed, report

@@ -163,3 +163,8 @@ def test_inside_a_model_eval_turns_dropout_off_and_train_turns_it_on():
     loss = model.train_step(X, y, bl.SGD(0.1))
     assert np.isfinite(loss)
     assert not bl.check_model(model, X, y).passed  # in training mode each loss call draws a new mask
+
+
+def test_the_pair_follows_the_shared_convention_of_check_forward_backward():
+    x, _ = data((5, 3), seed=10)
+    assert bl.check_forward_backward(lambda v: dropout_forward(v, 0.3, rng=5), dropout_backward, x).passed
