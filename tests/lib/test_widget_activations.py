@@ -5,7 +5,14 @@ import pytest
 
 import backprop_lib as bl
 from backprop_lib.gradcheck import numerical_gradient_array, rel_error
-from backprop_lib.widgets.activations import PAIRS, gradient_summary_html, layer_gradient_norms
+from backprop_lib.widgets.activations import (
+    PAIRS,
+    deep_backward,
+    deep_forward,
+    gradient_summary_html,
+    layer_gradient_norms,
+    stack_statistics,
+)
 
 PNG = b"\x89PNG"
 
@@ -70,24 +77,57 @@ def test_bad_choices_explain_themselves():
         layer_gradient_norms(0)
 
 
-def test_summary_states_the_ratio():
-    assert "first / last layer: 1.0e-03" in gradient_summary_html(np.array([1e-3, 1e-2, 1.0]))
-    assert "No gradient" in gradient_summary_html(np.array([1.0, 0.0]))
+def test_summary_states_the_ratios():
+    assert "gradient, first / last layer: 1.0e-03" in gradient_summary_html(np.array([1e-3, 1e-2, 1.0]))
+    text = gradient_summary_html(np.array([1.0, 1.0]), spread=np.array([2.0, 20.0]))
+    assert "signal spread, last / first layer: 1.0e+01" in text
+    assert "No gradient" in gradient_summary_html(np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("activation", sorted(PAIRS))
+def test_deep_backward_matches_central_differences(activation):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((5, 3))
+    weights = [rng.standard_normal((3, 4)) * 0.7, rng.standard_normal((4, 4)) * 0.7, rng.standard_normal((4, 2))]
+    out, caches = deep_forward(X, weights, activation)
+    dout = rng.standard_normal(out.shape)
+    dWs, dhs = deep_backward(dout, caches, PAIRS[activation][1])
+    assert len(dWs) == 3 and len(dhs) == 4 and dhs[3] is dout
+    num_dX = numerical_gradient_array(lambda v: deep_forward(v, weights, activation)[0], X.copy(), dout)
+    assert rel_error(dhs[0], num_dX) < 1e-7
+    for k in range(3):
+        def top(W_k, k=k):
+            return deep_forward(X, weights[:k] + [W_k] + weights[k + 1:], activation)[0]
+        assert rel_error(dWs[k], numerical_gradient_array(top, weights[k].copy(), dout)) < 1e-7
+
+
+def test_what_the_initialisations_are_for():
+    """ReLU: xavier keeps ||dW|| level while signal and gradient both shrink; he keeps all three
+    level; twice he's variance makes both grow."""
+    xavier, he, big = (stack_statistics(10, "relu", init) for init in ("xavier", "he", "big"))
+    assert 0.5 < xavier["dW"][0] / xavier["dW"][-1] < 2
+    assert xavier["dh"][0] / xavier["dh"][-1] < 0.1 and xavier["spread"][-1] / xavier["spread"][0] < 0.1
+    assert 0.5 < he["dh"][0] / he["dh"][-1] < 2 and 0.3 < he["spread"][-1] / he["spread"][0] < 2
+    assert big["dh"][0] / big["dh"][-1] > 10 and big["spread"][-1] / big["spread"][0] > 5
+    sig = stack_statistics(10, "sigmoid", "xavier")
+    assert sig["dh"][0] / sig["dh"][-1] < 1e-4 and np.all(np.diff(np.log(sig["dh"])) > 0)
+
 
 
 def test_widget_redraws_when_a_control_changes():
     box = bl.widgets.activation_depth_explorer(depth=6, activation="sigmoid", init="xavier")
     assert set(box.controls) == {"depth", "activation", "init"}
     assert bytes(box.view.value).startswith(PNG) and "first / last layer" in box.summary.value
+    assert set(box.stats) == {"spread", "dh", "dW"}
     assert box.controls["depth"].continuous_update is False
     seen = {(bytes(box.view.value), box.summary.value)}
-    for name, value in (("depth", 12), ("activation", "relu"), ("init", "he")):
+    for name, value in (("depth", 12), ("activation", "relu"), ("init", "he"), ("init", "big")):
         box.controls[name].value = value
         now = (bytes(box.view.value), box.summary.value)
         assert now not in seen, f"changing {name} did not change the view"
         seen.add(now)
     assert len(box.norms) == 12
-    np.testing.assert_array_equal(box.norms, layer_gradient_norms(12, "relu", "he"))
+    np.testing.assert_array_equal(box.norms, layer_gradient_norms(12, "relu", "big"))
 
 
 def test_the_computation_is_fast():
