@@ -130,6 +130,8 @@ BN_MISTAKES = {
     "dbeta is not summed over the batch: it is dout.sum(axis=0), of shape (D,).": _unsummed("beta"),
     "dgamma and dbeta are means over the batch: they are sums (any 1/N is already inside dout).": _means_not_sums,
     "dgamma uses x instead of xhat: gamma multiplies the normalised xhat.": _dgamma_with_x,
+    "dgamma and dbeta are swapped: return (dx, dgamma, dbeta), in the order of the inputs x, gamma, beta.":
+        lambda dout, cache: (lambda dx, dgamma, dbeta: (dx, dbeta, dgamma))(*batchnorm_backward(dout, cache)),
 }
 
 
