@@ -18,7 +18,7 @@ little more than importing NumPy.
 
 import importlib
 
-from . import activations, checks, datasets, gradcheck, init, layers, losses, model, neuron, optim
+from . import activations, checks, datasets, dropout, gradcheck, init, layers, losses, model, neuron, normalization, optim
 from .activations import (
     LeakyReLU,
     ReLU,
@@ -32,6 +32,7 @@ from .activations import (
     softmax_jacobian,
     softmax_jacobian_batched,
 )
+from .dropout import Dropout, dropout_backward, dropout_forward
 from .gradcheck import (
     check_forward_backward,
     check_layer,
@@ -52,6 +53,14 @@ from .losses import (
     softmax_cross_entropy,
 )
 from .model import History, Sequential, TrainingDivergedError, mlp
+from .normalization import (
+    BatchNorm,
+    batchnorm_backward,
+    batchnorm_backward_staged,
+    batchnorm_eval_backward,
+    batchnorm_eval_forward,
+    batchnorm_forward,
+)
 from .optim import SGD, Adam, Momentum
 
 __version__ = "0.1.0"
@@ -60,7 +69,7 @@ _LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing", "exercis
 
 __all__ = [
     # layers and activations
-    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "BatchNorm", "Dropout",
     # losses
     "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy",
     # models and optimisers
@@ -68,12 +77,13 @@ __all__ = [
     # pure functions
     "dense_forward", "dense_backward", "softmax", "softmax_backward", "softmax_backward_einsum",
     "softmax_backward_loop", "softmax_jacobian", "softmax_jacobian_batched", "cross_entropy",
-    "softmax_cross_entropy", "one_hot",
+    "softmax_cross_entropy", "one_hot", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_staged",
+    "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward",
     # gradient checking
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "datasets", "gradcheck", "init", "layers", "losses", "model", "neuron", "optim",
+    "activations", "checks", "datasets", "dropout", "gradcheck", "init", "layers", "normalization", "losses", "model", "neuron", "optim",
     *_LAZY,
 ]
 

@@ -21,6 +21,8 @@ _WHERE = {
     "snapshot_slider": "regression",
     "init_explorer": "initialisation",
     "loss_surface_explorer": "optimisers",
+    "batch_noise_explorer": "regularization",
+    "draw_batchnorm_graph": "regularization",
 }
 
 

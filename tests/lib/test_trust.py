@@ -23,6 +23,7 @@ def fresh_layers():
         "Sigmoid": bl.Sigmoid,
         "Tanh": bl.Tanh,
         "Softmax": bl.Softmax,
+        "BatchNorm": lambda: bl.BatchNorm(4),
     }
 
 
@@ -67,6 +68,17 @@ def test_a_layer_gives_the_same_answer_inside_and_outside_a_model(name, rng):
     model.backward()
     np.testing.assert_array_equal(layer.forward(x), alone.forward(x))
     np.testing.assert_array_equal(layer.backward(dout), alone.backward(dout))
+
+
+def test_dropout_changes_neither_its_input_nor_its_upstream_gradient(rng):
+    layer = bl.Dropout(0.5, rng=0)
+    x, dout = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    x0, d0 = x.copy(), dout.copy()
+    out = layer.forward(x)
+    dx = layer.backward(dout)
+    assert out is not x and dx is not dout
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(dout, d0)
 
 
 LOSSES = {
