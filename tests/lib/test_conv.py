@@ -284,3 +284,23 @@ def test_digits_loader():
     assert y[0] == 0 and y[1] == 1  # the file starts 0, 1, 2, ...
     d = ds.digits()
     assert d.X is not X and np.array_equal(d.X, X)  # a fresh copy each call
+
+
+def test_window_explorer_redraws_and_keeps_the_position_inside_the_output():
+    pytest.importorskip("ipywidgets")
+    from backprop_lib.widgets.conv import conv_window_explorer, window_figure, example_image_and_kernel
+
+    box = conv_window_explorer()
+    first = box.view.value
+    assert first[:4] == b"\x89PNG"
+    box.controls["j"].value = 3
+    assert box.view.value != first
+    box.controls["stride"].value = 2  # 7x7, 3x3 kernel, stride 2: a 3x3 output
+    assert box.controls["j"].max == 2 and box.controls["j"].value == 2
+    box.controls["pad"].value = 1  # now 4x4
+    assert box.controls["i"].max == 3
+    image, kernel = example_image_and_kernel()
+    with pytest.raises(ValueError, match="outside the 5 x 5 output"):
+        window_figure(image, kernel, 5, 0)
+    with pytest.raises(ValueError, match="expected mode"):
+        window_figure(image, kernel, 0, 0, mode="sideways")
