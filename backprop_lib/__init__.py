@@ -32,7 +32,15 @@ from .activations import (
     softmax_jacobian,
     softmax_jacobian_batched,
 )
-from .gradcheck import check_layer, numerical_gradient, numerical_gradient_array, rel_error
+from .gradcheck import (
+    check_forward_backward,
+    check_layer,
+    check_loss,
+    check_model,
+    numerical_gradient,
+    numerical_gradient_array,
+    rel_error,
+)
 from .layers import Dense, dense_backward, dense_forward
 from .losses import (
     MSE,
@@ -48,7 +56,26 @@ from .optim import SGD, Adam, Momentum
 
 __version__ = "0.1.0"
 
-_LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing")
+_LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing", "exercises")
+
+__all__ = [
+    # layers and activations
+    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+    # losses
+    "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy",
+    # models and optimisers
+    "Sequential", "mlp", "History", "TrainingDivergedError", "SGD", "Momentum", "Adam",
+    # pure functions
+    "dense_forward", "dense_backward", "softmax", "softmax_backward", "softmax_backward_einsum",
+    "softmax_backward_loop", "softmax_jacobian", "softmax_jacobian_batched", "cross_entropy",
+    "softmax_cross_entropy", "one_hot",
+    # gradient checking
+    "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
+    "numerical_gradient_array", "rel_error",
+    # modules
+    "activations", "checks", "datasets", "gradcheck", "layers", "losses", "model", "neuron", "optim",
+    *_LAZY,
+]
 
 
 def __getattr__(name):

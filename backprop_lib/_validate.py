@@ -1,4 +1,6 @@
-"""Input checks shared by the library: every error names what was expected and what came."""
+"""Input checks shared by the library: every error names the function, what it expected and what came."""
+
+import numbers
 
 import numpy as np
 
@@ -6,13 +8,15 @@ _FLOATS = (np.float32, np.float64)
 
 
 def as_float_array(x, name, where, dtype=None):
-    """Return `x` as a float ndarray (float32 kept, everything else float64)."""
+    """Return `x` as a float ndarray (float32 kept, everything else float64). Never a view that could be written."""
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"{where}: expected {name} as a numeric array, got {type(x).__name__} ({exc})") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{where}: expected {name} as a numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{where}: expected {name} as a real array, got dtype {arr.dtype}")
     if dtype is not None:
         return arr.astype(dtype, copy=False)
     if arr.dtype.type not in _FLOATS:
@@ -31,7 +35,7 @@ def check_finite(arr, name, where):
 
 
 def check_2d(arr, name, where, cols=None, col_letter="D"):
-    """Require a 2-D array, optionally with a given number of columns."""
+    """Require a 2-D array with at least one row, optionally with a given number of columns."""
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
@@ -40,6 +44,26 @@ def check_2d(arr, name, where, cols=None, col_letter="D"):
         raise ValueError(f"{where}: expected {name} of shape {want} (2-D), got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{where}: expected {name} with {cols} columns (N, {cols}), got {arr.shape}")
+    check_batch(arr, name, where)
+    return arr
+
+
+def check_batch(arr, name, where):
+    """Require at least one sample (row)."""
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ValueError(f"{where}: expected {name} with at least one sample, got an empty batch of shape {arr.shape}")
+
+
+def float_input(x, name, where, ndim=2, cols=None, col_letter="D"):
+    """The usual check of a batch: numeric, 2-D (or at least `ndim`-D), not empty, finite."""
+    arr = as_float_array(x, name, where)
+    if ndim == 2:
+        check_2d(arr, name, where, cols, col_letter)
+    else:
+        if arr.ndim < ndim:
+            raise ValueError(f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}")
+        check_batch(arr, name, where)
+    check_finite(arr, name, where)
     return arr
 
 
@@ -48,9 +72,21 @@ def check_same_shape(a, b, name_a, name_b, where):
         raise ValueError(f"{where}: expected {name_b} of the same shape as {name_a} {a.shape}, got {b.shape}")
 
 
+def gradient_like(dout, out_shape, where, name="dout"):
+    """The upstream gradient of an output of shape `out_shape`: numeric, the same shape, finite."""
+    dout = as_float_array(dout, name, where)
+    if dout.shape != tuple(out_shape):
+        raise ValueError(f"{where}: expected {name} of the output's shape {tuple(out_shape)}, got {dout.shape}")
+    check_finite(dout, name, where)
+    return dout
+
+
 def check_labels(y, n_samples, n_classes, where):
     """Sparse labels (N,) of integers in [0, C), or one-hot (N, C). Returns an int array or a float one-hot."""
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except Exception as exc:
+        raise TypeError(f"{where}: expected labels y as an array, got {type(y).__name__} ({exc})") from None
     if y.ndim == 2 and y.shape[1] == 1 and n_classes != 1:
         raise ValueError(
             f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}; use y.ravel()"
@@ -60,6 +96,8 @@ def check_labels(y, n_samples, n_classes, where):
             raise ValueError(
                 f"{where}: expected one-hot labels of shape (N, C) = ({n_samples}, {n_classes}), got {y.shape}"
             )
+        y = as_float_array(y, "the one-hot labels", where)
+        check_finite(y, "the one-hot labels", where)
         return y
     if y.ndim != 1:
         raise ValueError(f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}")
@@ -76,3 +114,23 @@ def check_labels(y, n_samples, n_classes, where):
             f"got values from {int(y.min())} to {int(y.max())}"
         )
     return y
+
+
+def positive_int(value, name, where):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}: expected {name} as a positive integer, got {value!r}")
+    return int(value)
+
+
+def real_number(value, name, where, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number within [low, high] (open ends where asked); returns it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{where}: expected {name} as a finite number, got {value!r}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        span = f"{left}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{right}"
+        raise ValueError(f"{where}: expected {name} in {span}, got {value!r}")
+    return float(value)

@@ -6,110 +6,108 @@ of the same shape as `x`. Backward passes never modify `dout` or the cache.
 
 import numpy as np
 
-from ._validate import as_float_array, check_2d, check_finite
+from ._validate import as_float_array, float_input, gradient_like, real_number
+
+
+def _cached_output(dout, cache, where):
+    return gradient_like(dout, cache.shape, where), cache
 
 
 def relu_forward(x):
-    """x: (N, H) -> out: (N, H), cache."""
+    """x: (N, H) -> out: (N, H), cache = out."""
+    x = float_input(x, "x", "relu_forward", ndim=1)
     out = np.maximum(x, 0)
     return out, out
 
 
 def relu_backward(dout, cache):
-    """dout: (N, H) -> dx: (N, H). The derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0)."""
-    return dout * (cache > 0)
+    """dout: (N, H), cache = out -> dx: (N, H). The derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0)."""
+    dout, out = _cached_output(dout, cache, "relu_backward")
+    return dout * (out > 0)
 
 
 def leaky_relu_forward(x, alpha=0.01):
-    """x: (N, H) -> out: (N, H), cache."""
+    """x: (N, H) -> out: (N, H), cache = (x, alpha)."""
+    x = float_input(x, "x", "leaky_relu_forward", ndim=1)
+    alpha = real_number(alpha, "alpha", "leaky_relu_forward", low=0, high=1, high_open=True)
     return np.where(x > 0, x, alpha * x), (x, alpha)
 
 
 def leaky_relu_backward(dout, cache):
-    """dout: (N, H) -> dx: (N, H)."""
+    """dout: (N, H), cache = (x, alpha) -> dx: (N, H)."""
     x, alpha = cache
+    dout = gradient_like(dout, x.shape, "leaky_relu_backward")
     return np.where(x > 0, dout, alpha * dout)
 
 
 def sigmoid(x):
-    """Numerically stable logistic function: no overflow for large |x|."""
+    """x: any shape -> the logistic function 1 / (1 + exp(-x)), without overflow for large |x|."""
+    x = as_float_array(x, "x", "sigmoid")
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def sigmoid_forward(x):
-    """x: (N, H) -> out: (N, H), cache."""
-    out = sigmoid(x)
+    """x: (N, H) -> out: (N, H), cache = out."""
+    out = sigmoid(float_input(x, "x", "sigmoid_forward", ndim=1))
     return out, out
 
 
 def sigmoid_backward(dout, cache):
-    """dout: (N, H) -> dx: (N, H), using sigma' = sigma (1 - sigma)."""
-    return dout * cache * (1 - cache)
+    """dout: (N, H), cache = out -> dx: (N, H), using sigma' = sigma (1 - sigma)."""
+    dout, out = _cached_output(dout, cache, "sigmoid_backward")
+    return dout * out * (1 - out)
 
 
 def tanh_forward(x):
-    """x: (N, H) -> out: (N, H), cache."""
-    out = np.tanh(x)
+    """x: (N, H) -> out: (N, H), cache = out."""
+    out = np.tanh(float_input(x, "x", "tanh_forward", ndim=1))
     return out, out
 
 
 def tanh_backward(dout, cache):
-    """dout: (N, H) -> dx: (N, H), using tanh' = 1 - tanh^2."""
-    return dout * (1 - cache * cache)
-
-
-def row_max(x):
-    """x: (N, C) -> (N, 1), the largest entry of each row (NaN if the row has one).
-
-    Same result as x.max(axis=1, keepdims=True), but for a few classes it runs a column at a
-    time: NumPy's reduction along a short last axis is 5 to 25 times slower than C - 1
-    vectorised passes of np.maximum down the batch.
-    """
-    if x.shape[1] > 24 or x.shape[0] == 0:
-        return x.max(axis=1, keepdims=True)
-    m = x[:, :1].copy()  # (N, 1)
-    col = m[:, 0]
-    for j in range(1, x.shape[1]):
-        np.maximum(col, x[:, j], out=col)
-    return m
+    """dout: (N, H), cache = out -> dx: (N, H), using tanh' = 1 - tanh^2."""
+    dout, out = _cached_output(dout, cache, "tanh_backward")
+    return dout * (1 - out**2)
 
 
 def softmax(logits):
     """logits: (N, C) -> probs: (N, C). Subtracting the row max first keeps exp from overflowing."""
-    e = np.exp(logits - row_max(logits))
-    e /= e.sum(axis=1, keepdims=True)
-    return e
+    logits = float_input(logits, "logits", "softmax", col_letter="C")
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))  # (N, C), every entry in (0, 1]
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def softmax_forward(logits):
-    """logits: (N, C) -> probs: (N, C), cache."""
+    """logits: (N, C) -> probs: (N, C), cache = probs."""
     probs = softmax(logits)
     return probs, probs
 
 
 def softmax_backward(dout, cache):
-    """dout: (N, C) -> dlogits: (N, C), the closed-form vector-Jacobian product s * (g - sum(g * s))."""
-    probs = cache
+    """dout: (N, C), cache = probs -> dlogits: (N, C), the closed-form vector-Jacobian product s * (g - sum(g * s))."""
+    dout, probs = _cached_output(dout, cache, "softmax_backward")
     return probs * (dout - (dout * probs).sum(axis=1, keepdims=True))
 
 
 def softmax_jacobian(s):
     """s: (C,) one row of probabilities -> J: (C, C) with J[i, j] = ds_i / dz_j = s_i (delta_ij - s_j)."""
-    s = np.asarray(s)
-    if s.ndim != 1:
+    s = as_float_array(s, "s", "softmax_jacobian")
+    if s.ndim != 1 or s.size == 0:
         raise ValueError(f"softmax_jacobian: expected one sample's probabilities of shape (C,), got {s.shape}")
     return np.diag(s) - np.outer(s, s)
 
 
 def softmax_jacobian_batched(probs):
     """probs: (N, C) -> J: (N, C, C), every sample's Jacobian at once with einsum."""
+    probs = float_input(probs, "probs", "softmax_jacobian_batched", col_letter="C")
     C = probs.shape[1]
     return np.einsum("ni,ij->nij", probs, np.eye(C, dtype=probs.dtype)) - np.einsum("ni,nj->nij", probs, probs)
 
 
 def softmax_backward_einsum(dout, probs):
     """dout, probs: (N, C) -> dlogits: (N, C), multiplying each sample's full Jacobian by its dout."""
+    dout = gradient_like(dout, np.shape(probs), "softmax_backward_einsum")
     return np.einsum("nij,nj->ni", softmax_jacobian_batched(probs), dout)
 
 
@@ -118,6 +116,8 @@ def softmax_backward_loop(dout, probs):
 
     For teaching and benchmarks only: it is the slow form the other two are measured against.
     """
+    probs = float_input(probs, "probs", "softmax_backward_loop", col_letter="C")
+    dout = gradient_like(dout, probs.shape, "softmax_backward_loop")
     dx = np.empty_like(dout)
     for n in range(probs.shape[0]):
         dx[n] = softmax_jacobian(probs[n]) @ dout[n]
@@ -128,10 +128,10 @@ class Activation:
     """Base class: `forward(x) -> out`, `backward(dout) -> dx`; no parameters."""
 
     name = "activation"
-    params = {}
-    grads = {}
+    training = True  # no different behaviour in evaluation; Sequential sets it on every layer
 
     def __init__(self):
+        self.params, self.grads = {}, {}
         self.cache = None
 
     def __repr__(self):
@@ -139,30 +139,13 @@ class Activation:
 
     def forward(self, x):
         """x: (N, H) -> out: (N, H)."""
-        where = f"{self}.forward"
-        x = check_2d(as_float_array(x, "x", where), "x", where, col_letter="H")
-        check_finite(x, "x", where)
-        return self._forward(x)
-
-    def backward(self, dout):
-        """dout: (N, H) -> dx: (N, H)."""
-        where = f"{self}.backward"
-        if self.cache is None:
-            raise RuntimeError(f"{where}: call forward before backward")
-        dout = as_float_array(dout, "dout", where)
-        shape = self._out_shape()
-        if dout.shape != shape:
-            raise ValueError(f"{where}: expected dout of the output's shape {shape}, got {dout.shape}")
-        return self._backward(dout)
-
-    def _out_shape(self):
-        return self.cache.shape
-
-    def _forward(self, x):
         out, self.cache = self.fn_forward(x)
         return out
 
-    def _backward(self, dout):
+    def backward(self, dout):
+        """dout: (N, H) -> dx: (N, H)."""
+        if self.cache is None:
+            raise RuntimeError(f"{self}.backward: call forward before backward")
         return self.fn_backward(dout, self.cache)
 
 
@@ -170,21 +153,6 @@ class ReLU(Activation):
     name = "relu"
     fn_forward = staticmethod(relu_forward)
     fn_backward = staticmethod(relu_backward)
-    # Set by `Sequential` when this layer sits between two Dense layers: then its input and
-    # its upstream gradient are fresh arrays nobody else holds, and overwriting them saves a
-    # pass over memory each way. A ReLU used on its own never touches its arguments.
-    overwrite = False
-
-    def _forward(self, x):
-        if not self.overwrite:
-            return super()._forward(x)
-        self.cache = np.maximum(x, 0, out=x)
-        return x
-
-    def _backward(self, dout):
-        if not self.overwrite:
-            return super()._backward(dout)
-        return np.multiply(dout, self.cache > 0, out=dout)
 
 
 class Sigmoid(Activation):
@@ -209,22 +177,17 @@ class Softmax(Activation):
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    fn_backward = staticmethod(leaky_relu_backward)
 
     def __init__(self, alpha=0.01):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = real_number(alpha, "alpha", "LeakyReLU", low=0, high=1, high_open=True)
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
 
-    def _out_shape(self):
-        return self.cache[0].shape
-
-    def _forward(self, x):
-        out, self.cache = leaky_relu_forward(x, self.alpha)
-        return out
-
-    fn_backward = staticmethod(leaky_relu_backward)
+    def fn_forward(self, x):
+        return leaky_relu_forward(x, self.alpha)
 
 
 ACTIVATIONS = {cls.name: cls for cls in (ReLU, Sigmoid, Tanh, LeakyReLU, Softmax)}

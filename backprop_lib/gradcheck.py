@@ -7,6 +7,7 @@ difference itself, and a correct gradient looks wrong.
 import numpy as np
 
 from ._random import as_rng
+from ._validate import as_float_array
 
 TOLERANCE = 1e-7  # a right float64 gradient gives about 1e-10 (see rel_error)
 
@@ -28,7 +29,7 @@ def rel_error(a, b):
     the largest entry, not entry by entry, keeps entries near zero (whose central difference
     is mostly rounding noise) from making a right gradient look wrong.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = as_float_array(a, "a", "rel_error", np.float64), as_float_array(b, "b", "rel_error", np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: expected arrays of one shape, got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -53,7 +54,13 @@ def _central_differences(f, x, h, slope):
 
 
 def numerical_gradient(f, x, h=1e-5):
-    """df/dx for a scalar f of the array x, by central differences; x is restored afterwards."""
+    """df/dx for a scalar f of the array x, by central differences.
+
+    Each entry of x is nudged in place and put back, so that an f which reads the array itself
+    (a model reading its own weights) sees the nudge; x holds its original values afterwards.
+    """
+    if not callable(f):
+        raise TypeError(f"numerical_gradient: expected f as a function of x, got {type(f).__name__}")
     x = _require_float64(x, "x", "numerical_gradient")
     return _central_differences(f, x, h, lambda pos, neg: (pos - neg) / (2 * h))
 
@@ -64,8 +71,12 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     The two outputs are subtracted before they are weighted by dout, so entries that x[i]
     does not touch cancel exactly and add no rounding error.
     """
+    if not callable(f):
+        raise TypeError(f"numerical_gradient_array: expected f as a function of x, got {type(f).__name__}")
     x = _require_float64(x, "x", "numerical_gradient_array")
-    dout = np.asarray(dout, dtype=np.float64)
+    dout = as_float_array(dout, "dout", "numerical_gradient_array", np.float64)
+    if dout.shape != np.shape(f(x)):
+        raise ValueError(f"numerical_gradient_array: expected dout of f(x)'s shape {np.shape(f(x))}, got {dout.shape}")
     return _central_differences(f, x, h, lambda pos, neg: np.sum((pos - neg) * dout) / (2 * h))
 
 
@@ -100,24 +111,20 @@ def check_layer(layer, X, rng=0, h=1e-5, tol=TOLERANCE):
     entry matters. Returns a `GradCheckReport`; the layer's parameters are left as they were.
     """
     where = f"check_layer({layer!r})"
+    if not all(hasattr(layer, a) for a in ("forward", "backward", "params", "grads")):
+        raise TypeError(f"{where}: expected a layer with forward, backward, params and grads, e.g. bl.Dense(3, 2)")
     X = _require_float64(X, "X", where).copy()
     for name, p in layer.params.items():
         _require_float64(p, name, where)
     out = layer.forward(X)
     dout = as_rng(rng).standard_normal(out.shape)
-    saved = getattr(layer, "input_grad", None)
-    if saved is not None:
-        layer.input_grad = True
-    try:
-        dX = layer.backward(dout)
-        analytic = {"X": dX, **{k: v.copy() for k, v in layer.grads.items()}}
-        errors = {"X": rel_error(dX, numerical_gradient_array(layer.forward, X, dout, h))}
-        for name, p in layer.params.items():
-            num = numerical_gradient_array(lambda _: layer.forward(X), p, dout, h)
-            errors[name] = rel_error(analytic[name], num)
-    finally:
-        if saved is not None:
-            layer.input_grad = saved
+    dX = layer.backward(dout)
+    analytic = {"X": dX, **{k: v.copy() for k, v in layer.grads.items()}}
+    errors = {"X": rel_error(dX, numerical_gradient_array(layer.forward, X, dout, h))}
+    for name, p in layer.params.items():
+        # numerical_gradient_array nudges the parameter array in place; forward reads that very array
+        num = numerical_gradient_array(lambda _: layer.forward(X), p, dout, h)
+        errors[name] = rel_error(analytic[name], num)
     return GradCheckReport(repr(layer), errors, tol)
 
 
@@ -126,6 +133,8 @@ def check_model(model, X, y, h=1e-5, tol=TOLERANCE):
     central differences of `model.loss(X, y)` (data loss plus L2). Parameters end as they began.
     """
     where = f"check_model({type(model).__name__})"
+    if not all(hasattr(model, a) for a in ("loss", "backward", "params", "grads")):
+        raise TypeError(f"{where}: expected a model with loss, backward, params and grads, e.g. bl.mlp([2, 4, 3])")
     X = _require_float64(X, "X", where)
     params = model.params()
     for name, p in params.items():
@@ -140,8 +149,11 @@ def check_model(model, X, y, h=1e-5, tol=TOLERANCE):
 
 
 def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
-    """Check a loss object's backward against central differences of its forward."""
-    pred = _require_float64(pred, "pred", f"check_loss({loss!r})").copy()
+    """Check a loss object's backward against central differences of its forward. pred: (N, C) float64."""
+    where = f"check_loss({loss!r})"
+    if not (hasattr(loss, "forward") and hasattr(loss, "backward")):
+        raise TypeError(f"{where}: expected a loss object with forward(pred, y) and backward(), e.g. bl.MSE()")
+    pred = _require_float64(pred, "pred", where).copy()
     loss.forward(pred, y)
     analytic = loss.backward()
     num = numerical_gradient(lambda z: loss.forward(z, y), pred, h)
@@ -149,10 +161,22 @@ def check_loss(loss, pred, y, h=1e-5, tol=TOLERANCE):
 
 
 def check_forward_backward(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
-    """Check a pure pair `out = forward(x)`, `dx = backward(dout, x, out)` with a random dout."""
-    x = _require_float64(x, "x", "check_forward_backward").copy()
-    out = forward(x)
+    """Check a pure pair `out, cache = forward(x)`, `dx = backward(dout, cache)` with a random dout.
+
+    The library's own pairs follow this convention (`relu_forward`/`relu_backward`, ...); for a
+    pair with parameters, close over them: `forward=lambda x: dense_forward(x, W, b)`.
+    """
+    where = "check_forward_backward"
+    if not (callable(forward) and callable(backward)):
+        raise TypeError(f"{where}: expected two functions, forward(x) -> (out, cache) and backward(dout, cache)")
+    x = _require_float64(x, "x", where).copy()
+    result = forward(x)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"{where}: expected forward(x) to return (out, cache), got {type(result).__name__}")
+    out, cache = result
     dout = as_rng(rng).standard_normal(np.shape(out))
-    dx = backward(dout, x, out)
-    err = rel_error(dx, numerical_gradient_array(forward, x, dout, h))
+    dx = backward(dout, cache)
+    if isinstance(dx, tuple):  # (dx, dW, db): the input gradient comes first
+        dx = dx[0]
+    err = rel_error(dx, numerical_gradient_array(lambda z: forward(z)[0], x, dout, h))
     return GradCheckReport(getattr(forward, "__name__", "function"), {"x": err}, tol)

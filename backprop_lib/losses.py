@@ -1,50 +1,76 @@
-"""Losses: pure functions returning scalars and gradients, and thin classes.
+"""Losses: pure functions and thin classes.
 
-Every loss is a mean over the batch, so every gradient carries the 1/N.
+A loss ends the chain, so its pair is `loss(pred, y) -> float` and `loss_backward(pred, y)
+-> dpred` (the upstream gradient of a loss is 1). Every loss is a mean over the batch, so
+every gradient carries the 1/N. The fused `softmax_cross_entropy(logits, y)` returns the loss,
+its gradient and the probabilities in one pass.
 """
 
 import numpy as np
 
-from .activations import row_max
-from ._validate import as_float_array, check_2d, check_finite, check_labels, check_same_shape
+from ._validate import (
+    as_float_array,
+    check_finite,
+    check_labels,
+    check_same_shape,
+    float_input,
+    positive_int,
+    real_number,
+)
 
 EPS = 1e-7  # clip probabilities into [EPS, 1 - EPS] before taking logs, as the nnfs book does
 
 
 def one_hot(y, n_classes, dtype=np.float64):
     """y: (N,) integer labels -> (N, C) rows of zeros with a single 1."""
+    n_classes = positive_int(n_classes, "n_classes", "one_hot")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"one_hot: expected integer labels of shape (N,), got {y.shape}")
+    y = check_labels(y, len(y), n_classes, "one_hot")
     out = np.zeros((len(y), n_classes), dtype=dtype)
     out[np.arange(len(y)), y] = 1
     return out
 
 
-def _correct_probs(probs, y):
-    """probs: (N, C), y: (N,) or one-hot (N, C) -> (N,) probability of the right class."""
-    if y.ndim == 1:
-        return probs[np.arange(len(y)), y]
-    return (probs * y).sum(axis=1)
+def _probs_and_labels(probs, y, where):
+    probs = float_input(probs, "probs", where, col_letter="C")
+    if probs.min() < 0 or probs.max() > 1:
+        raise ValueError(
+            f"{where}: expected probabilities in [0, 1], got values from {probs.min():.4g} to {probs.max():.4g}; "
+            "pass softmax(logits), or use softmax_cross_entropy(logits, y) on the logits"
+        )
+    return probs, check_labels(y, probs.shape[0], probs.shape[1], where)
+
+
+def _as_one_hot(y, n_classes, dtype):
+    return y if y.ndim == 2 else one_hot(y, n_classes, dtype)
 
 
 def cross_entropy(probs, y, eps=EPS):
-    """probs: (N, C), y: (N,) or (N, C) -> mean of -log(p of the right class), with clipping."""
-    return float(-np.log(np.clip(_correct_probs(probs, y), eps, 1 - eps)).mean())
+    """probs: (N, C), y: (N,) or one-hot (N, C) -> mean of -log(p of the right class), p clipped to [eps, 1 - eps]."""
+    probs, y = _probs_and_labels(probs, y, "cross_entropy")
+    p = (np.clip(probs, eps, 1 - eps) * _as_one_hot(y, probs.shape[1], probs.dtype)).sum(axis=1)  # (N,)
+    return float(-np.log(p).mean())
 
 
 def cross_entropy_backward(probs, y, eps=EPS):
-    """probs: (N, C), y: (N,) or (N, C) -> dprobs: (N, C) = -onehot / p / N."""
+    """probs: (N, C), y: (N,) or (N, C) -> dprobs: (N, C) = -onehot / p / N where the clip is inactive.
+
+    This is the gradient of the clipped loss that `cross_entropy` computes: where p sits at or
+    beyond a clip bound, the loss no longer changes with p, and its gradient is 0.
+    """
+    probs, y = _probs_and_labels(probs, y, "cross_entropy_backward")
     N = probs.shape[0]
-    clipped = np.clip(probs, eps, 1 - eps)
-    if y.ndim == 1:
-        dprobs = np.zeros_like(probs)
-        rows = np.arange(N)
-        dprobs[rows, y] = -1.0 / (clipped[rows, y] * N)
-        return dprobs
-    return -y / clipped / N
+    onehot = _as_one_hot(y, probs.shape[1], probs.dtype)
+    inside = (probs > eps) & (probs < 1 - eps)  # where clip passes p through unchanged
+    return np.where(inside, -onehot / np.clip(probs, eps, 1 - eps), 0.0) / N
 
 
 def log_softmax(logits):
     """logits: (N, C) -> log probs: (N, C) by log-sum-exp: exact even where a probability underflows to 0."""
-    shifted = logits - row_max(logits)
+    logits = float_input(logits, "logits", "log_softmax", col_letter="C")
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C), the largest entry of each row is 0
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
@@ -53,66 +79,87 @@ def softmax_cross_entropy(logits, y):
 
     The loss uses log-sum-exp (no clipping needed); the gradient is (probs - onehot) / N.
     """
-    N = logits.shape[0]
-    shifted = logits - row_max(logits)  # (N, C)
-    if y.ndim == 1:
-        rows = np.arange(N)
-        picked = shifted[rows, y]  # (N,) the true class's shifted logit
-    else:
-        picked = (shifted * y).sum(axis=1)
-    probs = np.exp(shifted, out=shifted)  # the buffer is reused: exp, then normalised in place
-    sums = (probs @ np.ones(probs.shape[1], dtype=probs.dtype))[:, None]  # (N, 1) row sums, as one BLAS call
-    loss = float(np.log(sums).mean() - picked.mean())
-    probs /= sums
-    if y.ndim == 1:
-        dlogits = probs * (1.0 / N)
-        dlogits[rows, y] -= 1.0 / N
-    else:
-        dlogits = (probs - y) * (1.0 / N)
-    return loss, dlogits.astype(logits.dtype, copy=False), probs
+    where = "softmax_cross_entropy"
+    logits = float_input(logits, "logits", where, col_letter="C")
+    y = check_labels(y, logits.shape[0], logits.shape[1], where)
+    N, C = logits.shape
+    onehot = _as_one_hot(y, C, logits.dtype)  # (N, C)
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C)
+    exp = np.exp(shifted)
+    sums = exp.sum(axis=1, keepdims=True)  # (N, 1)
+    log_probs = shifted - np.log(sums)  # (N, C)
+    loss = float(-(log_probs * onehot).sum() / N)
+    probs = exp / sums
+    dlogits = (probs - onehot) / N
+    return loss, dlogits, probs
 
 
 def softmax_cross_entropy_backward(probs, y):
     """probs: (N, C), y: (N,) or (N, C) -> dlogits: (N, C) = (probs - onehot) / N."""
-    N = probs.shape[0]
-    if y.ndim == 1:
-        dlogits = probs * (1.0 / N)
-        dlogits[np.arange(N), y] -= 1.0 / N
-        return dlogits
-    return (probs - y) * (1.0 / N)
+    probs, y = _probs_and_labels(probs, y, "softmax_cross_entropy_backward")
+    return (probs - _as_one_hot(y, probs.shape[1], probs.dtype)) / probs.shape[0]
+
+
+def _pred_and_target(pred, target, where):
+    pred = float_input(pred, "the predictions", where, col_letter="C")
+    target = as_float_array(target, "the targets", where)
+    if target.ndim == 1 and pred.shape[1] == 1:
+        raise ValueError(
+            f"{where}: expected targets of shape (N, 1) = {pred.shape} like the predictions, "
+            f"got {target.shape}; use y[:, None]"
+        )
+    check_same_shape(pred, target, "the predictions", "the targets", where)
+    check_finite(target, "the targets", where)
+    return pred, target
 
 
 def mse(pred, target):
-    """pred, target: (N, K) -> mean of squared errors over every entry."""
-    d = pred - target
-    return float((d * d).mean())
+    """pred, target: (N, C) -> mean of squared errors over every entry."""
+    pred, target = _pred_and_target(pred, target, "mse")
+    return float(((pred - target) ** 2).mean())
 
 
 def mse_backward(pred, target):
-    """pred, target: (N, K) -> dpred: (N, K) = 2 (pred - target) / (N K)."""
-    return (pred - target) * (2.0 / pred.size)
+    """pred, target: (N, C) -> dpred: (N, C) = 2 (pred - target) / (N C)."""
+    pred, target = _pred_and_target(pred, target, "mse_backward")
+    return 2 * (pred - target) / pred.size
+
+
+def _binary(probs, target, where):
+    probs, target = _pred_and_target(probs, target, where)
+    if probs.min() < 0 or probs.max() > 1:
+        raise ValueError(f"{where}: expected probabilities in [0, 1] (sigmoid outputs), got values from "
+                         f"{probs.min():.4g} to {probs.max():.4g}")
+    if not np.isin(target, (0, 1)).all():
+        raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {target[~np.isin(target, (0, 1))][:3]}")
+    return probs, target
 
 
 def binary_cross_entropy(probs, target, eps=EPS):
-    """probs, target: (N, K) with probs in (0, 1) and targets 0 or 1 -> mean binary cross-entropy."""
+    """probs, target: (N, C) with probs in [0, 1] and targets 0 or 1 -> mean binary cross-entropy, p clipped."""
+    probs, target = _binary(probs, target, "binary_cross_entropy")
     p = np.clip(probs, eps, 1 - eps)
     return float(-(target * np.log(p) + (1 - target) * np.log(1 - p)).mean())
 
 
 def binary_cross_entropy_backward(probs, target, eps=EPS):
-    """probs, target: (N, K) -> dprobs: (N, K) = -(t / p - (1 - t) / (1 - p)) / (N K)."""
+    """probs, target: (N, C) -> dprobs: (N, C) = -(t / p - (1 - t) / (1 - p)) / (N C), 0 where the clip is active."""
+    probs, target = _binary(probs, target, "binary_cross_entropy_backward")
+    inside = (probs > eps) & (probs < 1 - eps)
     p = np.clip(probs, eps, 1 - eps)
-    return -(target / p - (1 - target) / (1 - p)) / probs.size
+    return np.where(inside, -(target / p - (1 - target) / (1 - p)), 0.0) / probs.size
 
 
 def l2_penalty(weights, reg):
     """0.5 * reg * sum of squared weights over a list of arrays (biases are usually left out)."""
-    return 0.5 * reg * float(sum(np.vdot(W, W) for W in weights))  # vdot: no (D, H) temporary
+    reg = real_number(reg, "reg", "l2_penalty", low=0)
+    return 0.5 * reg * sum(float(np.sum(as_float_array(W, "W", "l2_penalty") ** 2)) for W in weights)
 
 
 def l2_grad(W, reg):
     """Gradient of 0.5 * reg * sum(W**2) with respect to W: reg * W."""
-    return reg * W
+    reg = real_number(reg, "reg", "l2_grad", low=0)
+    return reg * as_float_array(W, "W", "l2_grad")
 
 
 class Loss:
@@ -127,36 +174,29 @@ class Loss:
         return f"{type(self).__name__}()"
 
     def forward(self, pred, y):
-        where = f"{self}.forward"
-        pred = check_2d(as_float_array(pred, "the predictions", where), "the predictions", where, col_letter="C")
-        check_finite(pred, "the predictions", where)
-        return self._forward(pred, self.check_targets(pred, y, where))
-
-    def check_targets(self, pred, y, where):
-        return check_labels(y, pred.shape[0], pred.shape[1], where)
-
-    def backward(self):
-        if self.cache is None:
-            raise RuntimeError(f"{self}.backward: call forward before backward")
-        return self._backward()
-
-    def _forward(self, pred, y):
+        """pred: (N, C), y: the targets -> the mean loss over the batch."""
         self.cache = (pred, y)
         return self.fn(pred, y)
 
-    def _backward(self):
+    def backward(self):
+        """-> dpred: (N, C), the gradient of the last forward's loss."""
+        if self.cache is None:
+            raise RuntimeError(f"{self}.backward: call forward before backward")
         return self.fn_backward(*self.cache)
 
 
 class SoftmaxCrossEntropy(Loss):
     """Softmax and cross-entropy in one: takes logits (N, C), gives dlogits = (probs - onehot) / N."""
 
-    def _forward(self, logits, y):
-        loss, self.cache, self.probs = softmax_cross_entropy(logits, y)
+    def forward(self, logits, y):
+        loss, dlogits, self.probs = softmax_cross_entropy(logits, y)
+        self.cache = dlogits
         return loss
 
-    def _backward(self):
-        return self.cache
+    def backward(self):
+        if self.cache is None:
+            raise RuntimeError(f"{self}.backward: call forward before backward")
+        return self.cache.copy()  # a copy: the caller may change what it is handed
 
 
 class CrossEntropy(Loss):
@@ -166,38 +206,16 @@ class CrossEntropy(Loss):
     fn_backward = staticmethod(cross_entropy_backward)
 
 
-class _Regression(Loss):
+class MSE(Loss):
+    """Mean squared error over every entry of (N, C)."""
+
     classification = False
-
-    def check_targets(self, pred, y, where):
-        y = as_float_array(y, "the targets", where)
-        if y.ndim == 1 and pred.shape[1] == 1:
-            raise ValueError(
-                f"{where}: expected targets of shape (N, 1) = {pred.shape} like the predictions, "
-                f"got {y.shape}; use y[:, None]"
-            )
-        check_same_shape(pred, y, "the predictions", "the targets", where)
-        check_finite(y, "the targets", where)
-        return y
-
-
-class MSE(_Regression):
-    """Mean squared error over every entry of (N, K)."""
-
     fn = staticmethod(mse)
     fn_backward = staticmethod(mse_backward)
 
 
-class BinaryCrossEntropy(_Regression):
-    """Binary cross-entropy on sigmoid outputs (N, K) against 0/1 targets (N, K)."""
-
-    classification = True
-
-    def check_targets(self, pred, y, where):
-        y = super().check_targets(pred, y, where)
-        if not np.isin(y, (0, 1)).all():
-            raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {y[~np.isin(y, (0, 1))][:3]}")
-        return y
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy on sigmoid outputs (N, C) against 0/1 targets (N, C)."""
 
     fn = staticmethod(binary_cross_entropy)
     fn_backward = staticmethod(binary_cross_entropy_backward)

@@ -3,10 +3,10 @@
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, check_2d, check_finite
-from .activations import ReLU, get_activation
+from ._validate import as_float_array, check_batch, check_labels, positive_int, real_number
+from .activations import Activation, get_activation
 from .layers import Dense
-from .losses import SoftmaxCrossEntropy, l2_penalty
+from .losses import SoftmaxCrossEntropy, l2_grad, l2_penalty
 
 
 class TrainingDivergedError(RuntimeError):
@@ -24,9 +24,12 @@ class History(dict):
 class Sequential:
     """Layers applied in order, ending in a loss.
 
-    `forward(X)` gives the last layer's output; `loss(X, y)` adds the loss (and the L2
-    penalty 0.5 * reg * sum(W**2) over every Dense weight); `backward()` fills every
-    layer's gradients. `params()` and `grads()` name them like "dense1.W".
+    A layer is anything with `forward(x)`, `backward(dout)`, `params` and `grads` (the layers
+    of this library, or your own). `forward(X)` gives the last layer's output; `loss(X, y)`
+    adds the loss (and the L2 penalty 0.5 * reg * sum(W**2) over every weight named "W");
+    `backward()` fills every layer's gradients. `params()` and `grads()` name them like
+    "dense1.W". `train()` and `eval()` switch layers that behave differently in training
+    (dropout, batch norm) between the two modes.
     """
 
     def __init__(self, layers, loss=None, reg=0.0):
@@ -34,90 +37,78 @@ class Sequential:
         if not self.layers:
             raise ValueError("Sequential: expected at least one layer, got none")
         for layer in self.layers:
-            if not (hasattr(layer, "_forward") and hasattr(layer, "_backward")):
-                raise TypeError(f"Sequential: expected layers from backprop_lib, got {layer!r}")
+            missing = [a for a in ("forward", "backward", "params", "grads") if not hasattr(layer, a)]
+            if missing:
+                raise TypeError(f"Sequential: expected layers with forward, backward, params and grads; "
+                                f"{layer!r} has no {', '.join(missing)}")
         self.loss_fn = SoftmaxCrossEntropy() if loss is None else loss
-        if reg < 0:
-            raise ValueError(f"Sequential: expected reg >= 0, got {reg!r}")
-        self.reg = float(reg)
+        if not (hasattr(self.loss_fn, "forward") and hasattr(self.loss_fn, "backward")):
+            raise TypeError(f"Sequential: expected a loss with forward and backward, got {self.loss_fn!r}")
+        self.reg = real_number(reg, "reg", "Sequential", low=0)
         self.names = []
         counts = {}
         for layer in self.layers:
             kind = type(layer).__name__.lower()
             counts[kind] = counts.get(kind, 0) + 1
             self.names.append(f"{kind}{counts[kind]}")
-        dense = [layer for layer in self.layers if isinstance(layer, Dense)]
-        if not dense:
-            raise ValueError("Sequential: expected at least one Dense layer")
-        for a, b in zip(dense, dense[1:]):
-            if a.n_outputs != b.n_inputs:
-                raise ValueError(f"Sequential: {a} gives {a.n_outputs} features but the next {b} expects {b.n_inputs}")
-        self.n_inputs, self.n_outputs = dense[0].n_inputs, dense[-1].n_outputs
-        # Everything up to the first weight layer needs no input gradient: X is data, not a parameter.
-        first = self.layers.index(dense[0])
-        self._backward_layers = self.layers[first:][::-1]
-        dense[0].input_grad = False
-        self._dense = dense
-        # A ReLU between two Dense layers gets fresh arrays both ways (a Dense output going up,
-        # a Dense input gradient coming down), so it may work in place.
-        for before, layer, after in zip(self.layers, self.layers[1:], self.layers[2:]):
-            if isinstance(layer, ReLU) and isinstance(before, Dense) and isinstance(after, Dense):
-                layer.overwrite = True
-        self._checked = (None, None, None, None)  # the last (X, y) validated, and the results
+        _check_dense_chain(self.layers)
+        with_params = [i for i, layer in enumerate(self.layers) if layer.params]
+        # Layers before the first one with parameters need no backward pass (X is data), and
+        # that layer need not compute dL/dX either, where its backward lets us say so.
+        self._first = with_params[0] if with_params else len(self.layers)
+        self._skip_dx = with_params and _takes_input_grad(self.layers[self._first])
+        self.training = True
 
     def __repr__(self):
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}], loss={self.loss_fn!r}, reg={self.reg:g})"
 
-    # -- checking inputs once, so the loops below can skip it -------------------------------
-    def check_X(self, X, where):
-        X = check_2d(as_float_array(X, "X", where), "X", where, cols=self.n_inputs)
-        check_finite(X, "X", where)
-        return X
+    def train(self):
+        """Training mode for every layer (dropout drops, batch norm uses batch statistics); returns the model."""
+        return self._mode(True)
 
-    def check_data(self, X, y, where):
-        # A training loop passes the same arrays step after step: validating them once is enough
-        # (a NaN written into X later still shows up, as a non-finite loss).
-        X_in, y_in, X_ok, y_ok = self._checked
-        if X is X_in and y is y_in:
-            return X_ok, y_ok
-        X_ok = self.check_X(X, where)
-        probe = np.empty((X_ok.shape[0], self.n_outputs), dtype=X_ok.dtype)
-        y_ok = self.loss_fn.check_targets(probe, y, where)
-        if X_ok is X and y_ok is y:  # a converted copy could go stale if the original changed
-            self._checked = (X, y, X_ok, y_ok)
-        return X_ok, y_ok
+    def eval(self):
+        """Evaluation mode for every layer (dropout off, batch norm uses its running statistics); returns the model."""
+        return self._mode(False)
+
+    def _mode(self, training):
+        self.training = training
+        for layer in self.layers:
+            layer.training = training
+        return self
 
     # -- forward and backward ----------------------------------------------------------------
     def forward(self, X):
         """X: (N, D) -> out: (N, C), the last layer's output (logits for a classifier)."""
-        return self._forward(self.check_X(X, f"{type(self).__name__}.forward"))
-
-    def _forward(self, X):
         for layer in self.layers:
-            X = layer._forward(X)
+            X = layer.forward(X)
         return X
+
+    def weights(self):
+        """Every weight matrix the L2 penalty covers (parameters named "W")."""
+        return [layer.params["W"] for layer in self.layers if "W" in layer.params]
 
     def loss(self, X, y):
         """Forward pass and loss (data loss + L2 penalty) as a float; call `backward()` next."""
-        X, y = self.check_data(X, y, "Sequential.loss")
-        return self._loss(X, y)
-
-    def _loss(self, X, y):
-        self.out = self._forward(X)
-        loss = self.loss_fn._forward(self.out, y)
+        self.out = self.forward(X)
+        loss = self.loss_fn.forward(self.out, y)
         if self.reg:
-            loss += l2_penalty([d.params["W"] for d in self._dense], self.reg)
+            loss += l2_penalty(self.weights(), self.reg)
         return loss
 
     def backward(self):
         """Fill every layer's `grads` from the last `loss` call."""
         dout = self.loss_fn.backward()
-        for layer in self._backward_layers:
-            dout = layer._backward(dout)
+        for i in range(len(self.layers) - 1, self._first - 1, -1):
+            layer = self.layers[i]
+            if i == self._first and self._skip_dx:
+                layer.backward(dout, input_grad=False)  # nobody needs dL/dX of the data
+            else:
+                dout = layer.backward(dout)
         if self.reg:
-            for d in self._dense:
-                d.grads["W"] += self.reg * d.params["W"]
+            for layer in self.layers:
+                if "W" in layer.params:
+                    layer.grads["W"] = layer.grads["W"] + l2_grad(layer.params["W"], self.reg)
 
     def params(self):
         """{'dense1.W': W, 'dense1.b': b, ...}: the arrays themselves, so updating them trains the model."""
@@ -131,7 +122,7 @@ class Sequential:
     def predict(self, X):
         """X: (N, D) -> class indices (N,) for a classifier, outputs (N, C) for a regression."""
         out = self.forward(X)
-        if not self.loss_fn.classification:
+        if not getattr(self.loss_fn, "classification", True):
             return out
         if out.shape[1] == 1:  # one sigmoid output
             return (out[:, 0] > 0.5).astype(np.int64)
@@ -139,22 +130,13 @@ class Sequential:
 
     def accuracy(self, X, y):
         """Fraction of samples classified right; y: (N,) labels or (N, C) one-hot."""
-        X, y = self.check_data(X, y, "Sequential.accuracy")
-        return self._accuracy(self._forward(X), y)
-
-    def _accuracy(self, out, y):
-        if out.shape[1] == 1:
-            return float(((out[:, 0] > 0.5) == (y[:, 0] > 0.5)).mean())
-        labels = y if y.ndim == 1 else y.argmax(axis=1)
-        return float((out.argmax(axis=1) == labels).mean())
+        return _accuracy(self.forward(X), y, "Sequential.accuracy")
 
     def train_step(self, X, y, optimizer):
         """One forward, backward and update on (X, y); returns the loss before the update."""
-        X, y = self.check_data(X, y, "Sequential.train_step")
-        return self._train_step(X, y, optimizer)
-
-    def _train_step(self, X, y, optimizer):
-        loss = self._loss(X, y)
+        if not hasattr(optimizer, "step"):
+            raise TypeError(f"Sequential.train_step: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
+        loss = self.loss(X, y)
         self.backward()
         optimizer.step(self.params(), self.grads())
         return loss
@@ -165,72 +147,121 @@ class Sequential:
 
         batch_size None means full batch (one step an epoch); otherwise every epoch visits the
         samples in an order drawn from `rng`. The loss and accuracy recorded for an epoch are
-        means over its batches, measured before each update. Raises `TrainingDivergedError`
-        naming the step where the loss stopped being finite or grew a thousandfold.
+        means over its batches, measured before each update.
 
+        Divergence: raises `TrainingDivergedError`, naming the step, when a step's loss is not
+        finite or exceeds DIVERGENCE_FACTOR (10) times the first step's loss plus 1.
+
+        progress shows a tqdm bar where tqdm is installed (nothing otherwise).
         callback(epoch, model, history), if given, runs after every epoch: use it to keep
         snapshots (`model.params()` copied) or to redraw a plot while training runs.
         """
-        X, y = self.check_data(X, y, "Sequential.fit")
-        if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"Sequential.fit: expected epochs as a positive integer, got {epochs!r}")
+        where = "Sequential.fit"
+        if not hasattr(optimizer, "step"):
+            raise TypeError(f"{where}: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
+        X = as_float_array(X, "X", where)
+        check_batch(X, "X", where)
+        y = np.asarray(y)
+        if y.ndim == 0 or len(y) != len(X):
+            raise ValueError(f"{where}: expected one label or target per sample ({len(X)}), got shape {y.shape}")
+        epochs = positive_int(epochs, "epochs", where)
+        if batch_size is not None:
+            batch_size = positive_int(batch_size, "batch_size", where)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{where}: expected callback as a function (epoch, model, history), got {callback!r}")
         N = X.shape[0]
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-            raise ValueError(f"Sequential.fit: expected batch_size as a positive integer or None, got {batch_size!r}")
         full_batch = batch_size is None or batch_size >= N
         if not full_batch:
             rng = as_rng(rng if rng is not None else 0)
-            starts = range(0, N, batch_size)
         history = History(epoch=[], loss=[])
-        classify = self.loss_fn.classification
+        classify = getattr(self.loss_fn, "classification", True)
         if classify:
             history["accuracy"] = []
         bar = _progress(epochs, desc) if progress else None
         step, first = 0, None
-        for epoch in range(1, epochs + 1):
-            if full_batch:
-                parts = [(X, y)]
-            else:
-                order = rng.permutation(N)
-                parts = [(X[order[s : s + batch_size]], y[order[s : s + batch_size]]) for s in starts]
-            losses, accs = [], []
-            for Xb, yb in parts:
-                step += 1
-                loss = self._train_step(Xb, yb, optimizer)
-                if first is None:
-                    first = max(abs(loss), 1e-12)
-                if not np.isfinite(loss) or loss > 1000 * first:
-                    if bar is not None:
-                        bar.close()
-                    raise TrainingDivergedError(
-                        f"training diverged at step {step} (epoch {epoch}): the loss became {loss:.4g}, "
-                        f"up from {first:.4g} at the start; the learning rate {optimizer.lr:g} "
-                        "is probably too large, try one ten times smaller"
-                    )
-                losses.append(loss)
-                if classify:
-                    accs.append(self._accuracy(self.out, yb))
-            history["epoch"].append(epoch)
-            history["loss"].append(float(np.mean(losses)))
-            if classify:
-                history["accuracy"].append(float(np.mean(accs)))
-            if callback is not None:
-                callback(epoch, self, history)
-            if bar is not None:
-                bar.update(1)
-                if epoch % max(1, epochs // 50) == 0 or epoch == epochs:
-                    post = {"loss": f"{history['loss'][-1]:.4f}"}
+        try:
+            for epoch in range(1, epochs + 1):
+                batches = [np.arange(N)] if full_batch else np.array_split(rng.permutation(N), range(batch_size, N, batch_size))
+                losses, accs = [], []
+                for rows in batches:
+                    Xb, yb = (X, y) if full_batch else (X[rows], y[rows])
+                    step += 1
+                    loss = self.train_step(Xb, yb, optimizer)
+                    if first is None:
+                        first = loss
+                    if diverged(loss, first):
+                        raise TrainingDivergedError(
+                            f"training diverged at step {step} (epoch {epoch}): the loss became {loss:.4g}, "
+                            f"up from {first:.4g} at the first step; the learning rate "
+                            f"{getattr(optimizer, 'lr', float('nan')):g} is probably too large, try one ten times smaller"
+                        )
+                    losses.append(loss)
                     if classify:
-                        post["acc"] = f"{history['accuracy'][-1]:.3f}"
-                    bar.set_postfix(post, refresh=False)
-        if bar is not None:
-            bar.close()
+                        accs.append(_accuracy(self.out, yb, where))
+                history["epoch"].append(epoch)
+                history["loss"].append(float(np.mean(losses)))
+                if classify:
+                    history["accuracy"].append(float(np.mean(accs)))
+                if callback is not None:
+                    callback(epoch, self, history)
+                if bar is not None:
+                    bar.update(1)
+                    if epoch % max(1, epochs // 50) == 0 or epoch == epochs:
+                        post = {"loss": f"{history['loss'][-1]:.4f}"}
+                        if classify:
+                            post["acc"] = f"{history['accuracy'][-1]:.3f}"
+                        bar.set_postfix(post, refresh=False)
+        finally:
+            if bar is not None:
+                bar.close()
         return history
 
 
-def _progress(total, desc):
-    from tqdm.auto import tqdm  # imported here: `import backprop_lib` stays as light as NumPy
+DIVERGENCE_FACTOR = 10
 
+
+def diverged(loss, first):
+    """The rule `fit` uses: a loss that is not finite, or above DIVERGENCE_FACTOR * first + 1."""
+    return not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * abs(first) + 1
+
+
+def _takes_input_grad(layer):
+    import inspect  # here, not at the top: `import backprop_lib` stays light
+
+    try:
+        return "input_grad" in inspect.signature(layer.backward).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_dense_chain(layers):
+    """Dense layers separated only by activations must agree on their sizes."""
+    last = None
+    for layer in layers:
+        if isinstance(layer, Dense):
+            if last is not None and last.n_outputs != layer.n_inputs:
+                raise ValueError(f"Sequential: {last} gives {last.n_outputs} features but the next {layer} "
+                                 f"expects {layer.n_inputs}")
+            last = layer
+        elif not isinstance(layer, Activation):
+            last = None  # a layer that may change the width: nothing to compare across it
+
+
+def _accuracy(out, y, where):
+    """out: (N, C) model outputs, y: (N,) labels, (N, C) one-hot or (N, 1) 0/1 targets -> fraction right."""
+    if out.shape[1] == 1:
+        return float(((out[:, 0] > 0.5) == (np.asarray(y).reshape(-1) > 0.5)).mean())
+    y = check_labels(y, out.shape[0], out.shape[1], where)
+    labels = y if y.ndim == 1 else y.argmax(axis=1)
+    return float((out.argmax(axis=1) == labels).mean())
+
+
+def _progress(total, desc):
+    """A tqdm progress bar, or None where tqdm is not installed (it is optional)."""
+    try:
+        from tqdm.auto import tqdm  # imported here: `import backprop_lib` stays as light as NumPy
+    except ImportError:
+        return None
     return tqdm(total=total, desc=desc, unit="epoch", leave=True)
 
 
@@ -239,7 +270,7 @@ def mlp(sizes, activation="relu", loss=None, reg=0.0, init="nnfs", rng=None, dty
 
     The last Dense has no activation: the loss (softmax + cross-entropy by default) follows it.
     """
-    if len(sizes) < 2:
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"mlp: expected sizes [D, ..., C] with at least two entries, got {sizes!r}")
     rng = as_rng(rng)
     layers = []

@@ -8,15 +8,15 @@ from backprop_lib import gradcheck as gc
 class BrokenReLU(bl.ReLU):
     """ReLU whose backward forgets the gate: it passes dout everywhere."""
 
-    def _backward(self, dout):
+    def backward(self, dout):
         return dout
 
 
 class DenseWithTransposedBias(bl.Dense):
     """A Dense layer whose db sums over the wrong axis (and is then cut to shape)."""
 
-    def _backward(self, dout):
-        dX = super()._backward(dout)
+    def backward(self, dout, input_grad=True):
+        dX = super().backward(dout, input_grad)
         self.grads["b"] = dout.sum(axis=1)[: self.n_outputs]
         return dX
 
@@ -73,9 +73,18 @@ def test_rel_error():
 
 
 def test_check_forward_backward_on_a_pure_pair(rng):
-    good = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - out**2), rng.standard_normal((3, 3)))
-    bad = gc.check_forward_backward(np.tanh, lambda dout, x, out: dout * (1 - x**2), rng.standard_normal((3, 3)))
+    x = rng.standard_normal((3, 3))
+    good = gc.check_forward_backward(bl.activations.tanh_forward, bl.activations.tanh_backward, x)
+
+    def forward_caching_x(x):
+        return np.tanh(x), x
+
+    bad = gc.check_forward_backward(forward_caching_x, lambda dout, x: dout * (1 - x**2), x)
     assert good.passed and not bad.passed
+    W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    assert gc.check_forward_backward(lambda x: bl.dense_forward(x, W, b), bl.dense_backward, x).passed
+    with pytest.raises(TypeError, match=r"expected forward\(x\) to return \(out, cache\), got ndarray"):
+        gc.check_forward_backward(np.tanh, lambda dout, cache: dout, x)
 
 
 def test_check_model_passes_a_correct_model_and_catches_a_broken_one():

@@ -71,9 +71,13 @@ def test_float32_layer_stays_float32(rng):
     assert out.dtype == dX.dtype == layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32
 
 
-def test_first_layer_skips_the_input_gradient(rng):
+def test_the_model_skips_the_first_input_gradient_but_the_layer_itself_does_not(rng):
     model = bl.mlp([2, 5, 3], rng=0)
-    model.loss(rng.standard_normal((4, 2)), np.array([0, 1, 2, 0]))
-    model.backward()
-    assert model.layers[0].input_grad is False
-    assert model.layers[2].input_grad is True
+    X = rng.standard_normal((4, 2))
+    model.loss(X, np.array([0, 1, 2, 0]))
+    model.backward()  # inside the model, no dX for the data
+    first = model.layers[0]
+    first.forward(X)
+    dX = first.backward(np.ones((4, 5)))  # the same layer on its own still gives dX
+    np.testing.assert_allclose(dX, np.ones((4, 5)) @ first.W.T)
+    assert first.backward(np.ones((4, 5)), input_grad=False) is None

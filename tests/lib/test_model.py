@@ -131,25 +131,28 @@ def test_a_float32_model_stays_float32(opt):
         assert value.dtype == np.float32, key
 
 
-def test_relu_between_dense_layers_works_in_place_but_a_lone_relu_never_does():
+def test_a_relu_in_a_model_never_changes_what_it_is_given():
     model = bl.mlp([3, 4, 2], rng=0)
     relu = model.layers[1]
-    assert relu.overwrite and not bl.ReLU().overwrite
-    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
-    before = x.copy()
-    lone = bl.ReLU()
-    lone.forward(x)
-    lone.backward(x)
-    np.testing.assert_array_equal(x, before)
+    z = np.array([[-1.0, 2.0, 0.5, -3.0], [3.0, -4.0, 1.0, 2.0]])
+    before = z.copy()
+    out = relu.forward(z)
+    assert out is not z
+    dout = z.copy()
+    relu.backward(dout)
+    np.testing.assert_array_equal(z, before)
+    np.testing.assert_array_equal(dout, before)
 
 
-def test_validation_is_cached_per_array_but_a_changed_array_is_checked_again():
+def test_labels_changed_after_a_step_are_checked_again():
     model = bl.mlp([2, 5, 3], rng=0)
     X = np.random.default_rng(0).standard_normal((6, 2))
     y = np.array([0, 1, 2, 0, 1, 2])
     model.train_step(X, y, bl.SGD(0.1))
-    with pytest.raises(ValueError, match="expected X with 2 columns"):
-        model.train_step(X[:, :1], y, bl.SGD(0.1))
-    Xi = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]]  # a list is converted, so never cached
-    model.train_step(Xi, y, bl.SGD(0.1))
-    assert model._checked[0] is not Xi
+    y[0] = 7  # the same array object, now wrong
+    with pytest.raises(ValueError, match=r"expected labels in 0\.\.2 for 3 classes, got values from 0 to 7"):
+        model.train_step(X, y, bl.SGD(0.1))
+    X[1, 0] = np.nan
+    y[0] = 0
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(1, 0\)"):
+        model.train_step(X, y, bl.SGD(0.1))
