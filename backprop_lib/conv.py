@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._random import as_rng
-from ._validate import as_float_array, check_finite
+from ._validate import as_float_array, check_finite, gradient_like
 from .layers import INITS, init_weights
 
 
@@ -76,14 +76,6 @@ def _conv_shapes(x, W, b, stride, pad, where):
     return x, W, b, stride, pad, OH, OW
 
 
-def _check_dout(dout, shape, where):
-    dout = as_float_array(dout, "dout", where)
-    if dout.shape != tuple(shape):
-        raise ValueError(f"{where}: expected dout of the output's shape {tuple(shape)}, got {dout.shape}")
-    check_finite(dout, "dout", where)
-    return dout
-
-
 def _pad(x, pad):
     """x: (N, C, H, W) -> (N, C, H + 2 pad, W + 2 pad), zeros around each image (a new array)."""
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -117,7 +109,7 @@ def conv2d_backward_loop(dout, cache):
     x, W, stride, pad = cache
     N, F, (KH, KW) = x.shape[0], W.shape[0], W.shape[2:]
     OH, OW = (x.shape[2] + 2 * pad - KH) // stride + 1, (x.shape[3] + 2 * pad - KW) // stride + 1
-    dout = _check_dout(dout, (N, F, OH, OW), "conv2d_backward_loop")
+    dout = gradient_like(dout, (N, F, OH, OW), "conv2d_backward_loop")
     xp = _pad(x, pad)
     dxp = np.zeros_like(xp)
     dW = np.zeros_like(W)
@@ -196,7 +188,7 @@ def conv2d_backward(dout, cache):
     F, KH, KW = W.shape[0], W.shape[2], W.shape[3]
     N = x_shape[0]
     OH, OW = (x_shape[2] + 2 * pad - KH) // stride + 1, (x_shape[3] + 2 * pad - KW) // stride + 1
-    dout = _check_dout(dout, (N, F, OH, OW), "conv2d_backward")
+    dout = gradient_like(dout, (N, F, OH, OW), "conv2d_backward")
     dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N * OH * OW, F), rows like cols
     dW = (dout_rows.T @ cols).reshape(W.shape)  # (F, C, KH, KW)
     db = dout_rows.sum(axis=0)  # (F,)
@@ -236,7 +228,7 @@ def maxpool_backward_loop(dout, cache):
     x, size, stride = cache
     N, C = x.shape[:2]
     OH, OW = (x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1
-    dout = _check_dout(dout, (N, C, OH, OW), "maxpool_backward_loop")
+    dout = gradient_like(dout, (N, C, OH, OW), "maxpool_backward_loop")
     dx = np.zeros_like(x)
     for n in range(N):
         for c in range(C):
@@ -250,7 +242,7 @@ def maxpool_backward_loop(dout, cache):
 
 def maxpool_forward(x, size=2, stride=2):
     """x: (N, C, H, W) -> out: (N, C, OH, OW), cache (the input shape and where each max was)."""
-    x, size, stride, OH, OW = _pool_shapes(x, size, stride, "maxpool_forward")
+    x, size, stride, _, _ = _pool_shapes(x, size, stride, "maxpool_forward")
     windows = sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]  # (N, C, OH, OW, s, s)
     windows = windows.reshape(*windows.shape[:4], size * size)  # (N, C, OH, OW, s * s)
     out = windows.max(axis=-1)  # (N, C, OH, OW)
@@ -265,7 +257,7 @@ def maxpool_backward(dout, cache):
     sums to dout.sum() exactly. One loop over the size * size window offsets, as in `col2im`.
     """
     x_shape, argmax, size, stride = cache
-    dout = _check_dout(dout, argmax.shape, "maxpool_backward")
+    dout = gradient_like(dout, argmax.shape, "maxpool_backward")
     OH, OW = argmax.shape[2:]
     dx = np.zeros(x_shape, dtype=dout.dtype)
     for k in range(size * size):
@@ -286,7 +278,7 @@ def flatten_forward(x):
 def flatten_backward(dout, cache):
     """dout: (N, C * H * W) -> dx: (N, C, H, W): the same numbers, put back in their places."""
     x_shape = cache
-    dout = _check_dout(dout, (x_shape[0], int(np.prod(x_shape[1:]))), "flatten_backward")
+    dout = gradient_like(dout, (x_shape[0], int(np.prod(x_shape[1:]))), "flatten_backward")
     return dout.reshape(x_shape)
 
 
@@ -299,10 +291,8 @@ def _pair(value, name, where):
 
 
 class _Layer:
-    params = {}
-    grads = {}
-
     def __init__(self):
+        self.params, self.grads = {}, {}
         self.cache = None
         self.training = True
 

@@ -14,7 +14,7 @@ import numpy as np
 import backprop_lib.timing as T
 from backprop_lib import conv as cv
 
-SIZE = dict(N=16, C=3, H=16, W=16, F=8, K=3, stride=1, pad=1)
+SIZE = {"N": 16, "C": 3, "H": 16, "W": 16, "F": 8, "K": 3, "stride": 1, "pad": 1}
 
 
 def conv_data(N, C, H, W, F, K, stride, pad, rng=0):
@@ -77,7 +77,7 @@ def measure(size=None, rounds=7, target=0.05):
 
 def conv_rows(Row, rounds=7, quick=False):
     """The rows `benchmarks/run.py` adds to its table; `Row` is its row class."""
-    size = dict(N=4) if quick else None
+    size = {"N": 4} if quick else None
     section = f"convolution {describe(size)}"
     timings = measure(size, rounds=3 if quick else rounds, target=0.01 if quick else 0.05)
     rows = []

@@ -74,7 +74,7 @@ def _dW(dout, cache):
 
 
 def _uncropped_dx(dout, cache):
-    x, W, stride, pad = cache
+    pad = cache[3]
     dx = conv2d_backward_loop(dout, cache)[0]
     return np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 

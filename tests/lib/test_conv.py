@@ -32,7 +32,7 @@ def conv_data(rng, N, C, H, W, F, K, stride, pad):
 
 def conv_autograd(x, Wt, b, stride, pad):
     """The same convolution written with autograd.numpy, one kernel offset at a time."""
-    F, C, KH, KW = Wt.shape
+    KH, KW = Wt.shape[2:]
     xp = anp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
     OH, OW = (xp.shape[2] - KH) // stride + 1, (xp.shape[3] - KW) // stride + 1
     out = 0.0
@@ -246,8 +246,8 @@ def test_nothing_changes_its_inputs(fn, rng):
     (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((8, 8))), r"\(4-D\), got shape \(8, 8\); for one grey image"),
     (lambda: cv.Conv2D(1, 2, 5).forward(np.zeros((1, 1, 4, 4))), r"kernel height 5 is larger than the input \(4\)"),
     (lambda: cv.Conv2D(1, 2, 3, stride=2).forward(np.zeros((1, 1, 6, 6))), r"not a multiple of stride 2"),
-    (lambda: cv.MaxPool2D(2).forward(np.zeros((1, 1, 5, 4))), r"MaxPool2D\(size=2, stride=2\)\.forward: .*"
-                                                               r"\(5 - 2\) = 3 is not a multiple of stride 2"),
+    (lambda: cv.MaxPool2D(2).forward(np.zeros((1, 1, 5, 4))),
+     r"MaxPool2D\(size=2, stride=2\)\.forward: .*\(5 - 2\) = 3 is not a multiple of stride 2"),
     (lambda: cv.MaxPool2D(3, 1).forward(np.zeros((1, 1, 2, 2))), r"pool size 3 is larger than the input \(2\)"),
     (lambda: cv.Conv2D(1, 2, 3).forward(np.full((1, 1, 4, 4), np.nan)), r"x contains NaN at index \(0, 0, 0, 0\)"),
     (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((0, 1, 4, 4))), r"expected at least one image"),
@@ -288,7 +288,7 @@ def test_digits_loader():
 
 def test_window_explorer_redraws_and_keeps_the_position_inside_the_output():
     pytest.importorskip("ipywidgets")
-    from backprop_lib.widgets.conv import conv_window_explorer, window_figure, example_image_and_kernel
+    from backprop_lib.widgets.conv import conv_window_explorer, example_image_and_kernel, window_figure
 
     box = conv_window_explorer()
     first = box.view.value

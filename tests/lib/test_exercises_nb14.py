@@ -30,7 +30,7 @@ def conv_changes_cache(dout, cache):
 
 
 def conv_crashes(dout, cache):
-    x, W, stride, pad = cache
+    x, W = cache[:2]
     return x @ W, None, None
 
 
