@@ -304,3 +304,18 @@ def test_window_explorer_redraws_and_keeps_the_position_inside_the_output():
         window_figure(image, kernel, 5, 0)
     with pytest.raises(ValueError, match="expected mode"):
         window_figure(image, kernel, 0, 0, mode="sideways")
+
+
+def test_the_benchmark_candidates_compute_the_same_thing():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.conv import conv_cases
+
+    cases = conv_cases({"N": 2, "H": 6, "W": 6})
+    fwd = {name: fn()[0] for name, fn in cases["forward"].items()}
+    np.testing.assert_allclose(fwd["loops"], fwd["im2col"], rtol=1e-12, atol=1e-12)
+    bwd = {name: fn() for name, fn in cases["backward"].items()}
+    for slow, fast in zip(bwd["loops"], bwd["im2col"]):
+        np.testing.assert_allclose(slow, fast, rtol=1e-12, atol=1e-12)
