@@ -92,12 +92,12 @@ def digits():
     scikit-learn ships it (BSD-3; see data/DIGITS-LICENSE.txt).
     """
     import gzip
+    import io
     from importlib import resources
 
     where = "digits"
     raw = resources.files("backprop_lib").joinpath("data/digits.csv.gz").read_bytes()
-    rows = gzip.decompress(raw).decode("ascii").strip().splitlines()
-    table = np.array([[int(v) for v in row.split(",")] for row in rows], dtype=np.int64)  # (N, 65)
+    table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64, ndmin=2)  # (N, 65)
     if table.shape != (1797, 65):
         raise ValueError(f"{where}: expected 1797 rows of 64 pixels and a label, got a table of shape {table.shape}")
     pixels, y = table[:, :64], table[:, 64]
