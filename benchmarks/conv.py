@@ -1,19 +1,24 @@
 """Convolution benchmark: the teaching loops against `im2col`, and `im2col` against PyTorch.
 
-    python -m benchmarks.conv            # prints the ratios
+    python -m benchmarks.conv [--quick]  # prints the ratios
     from benchmarks.conv import conv_rows  # what benchmarks/run.py calls
 
 Every comparison is interleaved (`backprop_lib.timing.compare`), so the ratios hold on a
 shared machine. The loops are slow enough that a few rounds are plenty.
 """
 
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
 import backprop_lib.timing as T
 from backprop_lib import conv as cv
 
+ROOT = Path(__file__).resolve().parents[1]
 SIZE = {"N": 16, "C": 3, "H": 16, "W": 16, "F": 8, "K": 3, "stride": 1, "pad": 1}
 
 
@@ -75,20 +80,48 @@ def measure(size=None, rounds=7, target=0.05):
             for part, cands in conv_cases(size).items()}
 
 
+ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _summary(timings):
+    """What `conv_rows` needs from `measure`, as plain numbers (it crosses a process boundary)."""
+    out = {}
+    for part, t in timings.items():
+        out[part] = {"loops": [t.ratio("loops"), *t.spread("loops")], "im2col_us": t.median("im2col") * 1e6}
+        if "torch conv2d" in t.names:
+            out[part]["torch"] = [t.ratio("im2col", "torch conv2d"), *t.spread("im2col", "torch conv2d")]
+    return out
+
+
+def measure_one_thread(size=None, rounds=7, target=0.05):
+    """`measure` in a fresh interpreter whose BLAS runs one thread -> `_summary` of it.
+
+    The loops are single-threaded, and on a busy machine a second BLAS thread that spins
+    between the small products slows the im2col pass by ten times or more. Pinning BLAS to one
+    thread (only possible before NumPy loads, hence the subprocess) compares like with like.
+    """
+    args = json.dumps({"size": size, "rounds": rounds, "target": target})
+    code = f"import json, benchmarks.conv as b; a = json.loads({args!r}); print(json.dumps(b._summary(b.measure(**a))))"
+    env = {**os.environ, **ONE_THREAD}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def conv_rows(Row, rounds=7, quick=False):
     """The rows `benchmarks/run.py` adds to its table; `Row` is its row class."""
     size = {"N": 4} if quick else None
-    section = f"convolution {describe(size)}"
-    timings = measure(size, rounds=3 if quick else rounds, target=0.01 if quick else 0.05)
+    section = f"convolution {describe(size)}, one BLAS thread"
+    summary = measure_one_thread(size, rounds=3 if quick else rounds, target=0.01 if quick else 0.05)
     rows = []
     for part, goal in (("forward", None), ("backward", 50)):
-        t = timings[part]
-        rows.append(Row(section, f"{part}: loops / im2col", t.ratio("loops"), t.spread("loops"), goal,
-                        better="higher", note=f"im2col: {t.median('im2col') * 1e6:.0f} µs"))
-        if "torch conv2d" in t.names:
-            rows.append(Row(section, f"{part}: im2col / torch conv2d (1 thread)", t.ratio("im2col", "torch conv2d"),
-                            t.spread("im2col", "torch conv2d"), note="PyTorch CPU as a reference"))
-    if "torch conv2d" not in timings["forward"].names:
+        ratio, lo, hi = summary[part]["loops"]
+        rows.append(Row(section, f"{part}: loops / im2col", ratio, (lo, hi), goal, better="higher",
+                        note=f"im2col: {summary[part]['im2col_us']:.0f} µs"))
+        if "torch" in summary[part]:
+            ratio, lo, hi = summary[part]["torch"]
+            rows.append(Row(section, f"{part}: im2col / torch conv2d", ratio, (lo, hi),
+                            note="PyTorch CPU (one thread) as a reference"))
+    if "torch" not in summary["forward"]:
         # one row that says why the reference is missing (ratio NaN, no spread)
         rows.append(Row(section, "im2col / torch conv2d", float("nan"), (0.0, 0.0),
                         note="skipped: PyTorch is not installed"))
@@ -96,13 +129,19 @@ def conv_rows(Row, rounds=7, quick=False):
 
 
 def main():
-    rounds = 3 if "--quick" in sys.argv else 7
-    print(f"convolution, {describe()}")
-    for part, t in measure(rounds=rounds).items():
+    quick = "--quick" in sys.argv
+    size = {"N": 4} if quick else None
+    print(f"convolution, {describe(size)}")
+    timings = measure(size, rounds=3 if quick else 7)
+    for part, t in timings.items():
         print(f"\n{part}\n{t!r}")
-        print(f"loops / im2col = {t.ratio('loops'):.3g}")
+    print("\nloops / im2col with this process's BLAS threads: "
+          + ", ".join(f"{part} {t.ratio('loops'):.3g}" for part, t in timings.items()))
+    one = measure_one_thread(size, rounds=3 if quick else 7)
+    print("loops / im2col with one BLAS thread:           "
+          + ", ".join(f"{part} {v['loops'][0]:.3g}" for part, v in one.items()))
     if _torch() is None:
-        print("\nPyTorch is not installed: no torch conv2d reference row.")
+        print("PyTorch is not installed: no torch conv2d reference row.")
     return 0
 
 
