@@ -296,10 +296,11 @@ class _Layer:
         self.cache = None
         self.training = True
 
-    def _cached(self, where):
+    def _upstream(self, dout, where):
+        """dout, checked against the last forward's output shape."""
         if self.cache is None:
             raise RuntimeError(f"{where}: call forward before backward")
-        return self.cache
+        return gradient_like(dout, self.out_shape, where)
 
 
 class Conv2D(_Layer):
@@ -338,12 +339,13 @@ class Conv2D(_Layer):
         x, *_ = _conv_shapes(_check_images(x, "x", where, channels=self.in_channels), self.params["W"],
                              self.params["b"], self.stride, self.pad, where)
         out, self.cache = conv2d_forward(x, self.params["W"], self.params["b"], self.stride, self.pad)
+        self.out_shape = out.shape
         return out
 
     def backward(self, dout, input_grad=True):
         """dout: (N, F, OH, OW) -> dx: (N, C, H, W) (None if not input_grad); stores dW, db in `grads`."""
-        cache = self._cached(f"{self}.backward")
-        dx, self.grads["W"], self.grads["b"] = conv2d_backward(dout, cache)
+        dout = self._upstream(dout, f"{self}.backward")
+        dx, self.grads["W"], self.grads["b"] = conv2d_backward(dout, self.cache)
         return dx if input_grad else None
 
 
@@ -362,11 +364,12 @@ class MaxPool2D(_Layer):
         """x: (N, C, H, W) -> out: (N, C, OH, OW)."""
         _pool_shapes(x, self.size, self.stride, f"{self}.forward")
         out, self.cache = maxpool_forward(x, self.size, self.stride)
+        self.out_shape = out.shape
         return out
 
     def backward(self, dout):
         """dout: (N, C, OH, OW) -> dx: (N, C, H, W)."""
-        return maxpool_backward(dout, self._cached(f"{self}.backward"))
+        return maxpool_backward(self._upstream(dout, f"{self}.backward"), self.cache)
 
 
 class Flatten(_Layer):
@@ -381,8 +384,9 @@ class Flatten(_Layer):
         x = as_float_array(x, "x", where)
         check_finite(x, "x", where)
         out, self.cache = flatten_forward(x)
+        self.out_shape = out.shape
         return out
 
     def backward(self, dout):
         """dout: (N, C * H * W) -> dx: (N, C, H, W)."""
-        return flatten_backward(dout, self._cached("Flatten().backward"))
+        return flatten_backward(self._upstream(dout, "Flatten().backward"), self.cache)

@@ -240,6 +240,11 @@ def test_nothing_changes_its_inputs(fn, rng):
         np.testing.assert_array_equal(g, 1.0)
 
 
+def _forwarded(layer):
+    layer.forward(np.zeros((2, 1, 4, 4)))
+    return layer
+
+
 @pytest.mark.parametrize("call,message", [
     (lambda: cv.Conv2D(3, 8, 3).forward(np.zeros((5, 4, 8, 8))),
      r"Conv2D\(3, 8, 3\)\.forward: expected x of shape \(N, 3, H, W\), got \(5, 4, 8, 8\)"),
@@ -266,6 +271,12 @@ def test_nothing_changes_its_inputs(fn, rng):
                                 np.zeros((3, 1, 2, 2)), np.zeros(3))[1]),
      r"conv2d_backward: expected dout of the output's shape \(1, 3, 3, 3\), got \(1, 3, 2, 2\)"),
     (lambda: cv.MaxPool2D().backward(np.zeros((1, 1, 2, 2))), r"call forward before backward"),
+    (lambda: _forwarded(cv.Conv2D(1, 2, 3, rng=0)).backward(np.zeros((2, 2, 3, 3))),
+     r"Conv2D\(1, 2, 3\)\.backward: expected dout of the output's shape \(2, 2, 2, 2\), got \(2, 2, 3, 3\)"),
+    (lambda: _forwarded(cv.MaxPool2D()).backward(np.full((2, 1, 2, 2), np.nan)),
+     r"MaxPool2D\(size=2, stride=2\)\.backward: dout contains NaN"),
+    (lambda: _forwarded(cv.Flatten()).backward(np.zeros((2, 15))),
+     r"Flatten\(\)\.backward: expected dout of the output's shape \(2, 16\), got \(2, 15\)"),
     (lambda: cv.im2col(np.array([[[["a"]]]]), 1, 1), r"expected x as a numeric array, got dtype <U1"),
 ])
 def test_bad_inputs_get_clear_errors(call, message):
