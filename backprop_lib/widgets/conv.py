@@ -1,12 +1,16 @@
-"""The sliding-window explorer of notebook 14: which pixels one output of a convolution reads
-(forward) and which pixels its gradient reaches (backward), for a chosen stride and padding."""
+"""The widgets of notebook 14, convolution.
+
+`conv_window_explorer`: which pixels one output of a convolution reads (forward) and which
+pixels its gradient reaches (backward), for a chosen stride and padding.
+`maxpool_router`: where each max-pool window sends its gradient (to its maximum only).
+"""
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure  # not pyplot: the view is drawn off-screen into PNG bytes
 from matplotlib.patches import Rectangle
 
-from ..conv import conv2d_forward_loop
+from ..conv import conv2d_forward_loop, maxpool_backward, maxpool_forward
 from ._png import png_bytes
 
 MODES = ("forward", "backward")
@@ -109,4 +113,70 @@ def conv_window_explorer(stride=1, pad=0, mode="forward"):
         widget.observe(redraw, names="value")
     redraw()
     box.controls, box.view = controls, view  # for tests and notebooks that drive it
+    return box
+
+
+# -- max-pooling: where the gradient goes -----------------------------------------------------------
+POOLS = {"2x2, stride 2": (2, 2), "3x3, stride 3": (3, 3), "2x2, stride 1 (overlapping)": (2, 1)}
+
+
+def example_pool_input(seed=0):
+    """A seeded 6x6 image of distinct integers 0..35 (no ties), and an upstream gradient of ones."""
+    return np.random.default_rng(seed).permutation(36).reshape(6, 6).astype(np.float64)
+
+
+def pool_figure(image, size=2, stride=2, k=0):
+    """Three panels: the image with window k boxed and every window's winner ringed, the pooled
+    output, and dx for dout = 1 everywhere (a pixel gets 1 for each window it wins)."""
+    image = np.asarray(image, dtype=np.float64)
+    x = image[None, None]
+    out, cache = maxpool_forward(x, size, stride)
+    dx = maxpool_backward(np.ones_like(out), cache)[0, 0]
+    out = out[0, 0]
+    OH, OW = out.shape
+    if not 0 <= k < OH * OW:
+        raise ValueError(f"pool_figure: expected a window number in 0..{OH * OW - 1}, got {k}")
+    i, j = divmod(k, OW)
+    fig = Figure(figsize=(8.4, 3.1))
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [image.shape[1], OW + 0.5, image.shape[1]]})
+    _grid(axes[0], image, f"input, window {k} of {OH * OW}", "Blues", 0, 50)
+    winner = cache[1][0, 0]  # (OH, OW): each window's winning offset
+    for (a, b), w in np.ndenumerate(winner):
+        p, q = divmod(int(w), size)
+        axes[0].add_patch(Rectangle((b * stride + q - 0.45, a * stride + p - 0.45), 0.9, 0.9, fill=False,
+                                    edgecolor="#ff7f0e", linewidth=1.5))
+    axes[0].add_patch(Rectangle((j * stride - 0.5, i * stride - 0.5), size, size, fill=False,
+                                edgecolor="#d62728", linewidth=2.5))
+    _grid(axes[1], out, f"max-pooled, {size}x{size} stride {stride}", "Blues", 0, 50)
+    axes[1].add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", linewidth=2.5))
+    _grid(axes[2], dx, "dx when dout = 1 everywhere", "Oranges", 0, 4)
+    fig.suptitle(f"window {k}: max {out[i, j]:g}, so its whole gradient goes to that one pixel; "
+                 "the others of the window get 0", fontsize=9)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.8, wspace=0.15)
+    return fig
+
+
+def maxpool_router(pool="2x2, stride 2", seed=0):
+    """A window slider and a pool-size choice over a 6x6 image: which pixel each window's gradient reaches."""
+    if pool not in POOLS:
+        raise ValueError(f"maxpool_router: expected pool in {tuple(POOLS)}, got {pool!r}")
+    image = example_pool_input(seed)
+    style = {"description_width": "70px"}
+    controls = {
+        "pool": W.Dropdown(options=list(POOLS), value=pool, description="pool", style=style),
+        "k": W.IntSlider(value=0, min=0, max=8, description="window", style=style, continuous_update=False),
+    }
+    view = W.Image(format="png", layout=W.Layout(width="672px"))
+    box = W.VBox([W.HBox(list(controls.values())), view])
+
+    def redraw(_=None):
+        size, stride = POOLS[controls["pool"].value]
+        n = (image.shape[0] - size) // stride + 1
+        controls["k"].max = n * n - 1  # also clips the value
+        view.value = png_bytes(pool_figure(image, size, stride, controls["k"].value), 80)
+
+    for widget in controls.values():
+        widget.observe(redraw, names="value")
+    redraw()
+    box.controls, box.view = controls, view
     return box

@@ -330,3 +330,24 @@ def test_the_benchmark_candidates_compute_the_same_thing():
     bwd = {name: fn() for name, fn in cases["backward"].items()}
     for slow, fast in zip(bwd["loops"], bwd["im2col"]):
         np.testing.assert_allclose(slow, fast, rtol=1e-12, atol=1e-12)
+
+
+def test_maxpool_router_moves_its_window_and_counts_the_wins():
+    pytest.importorskip("ipywidgets")
+    from backprop_lib.widgets.conv import POOLS, example_pool_input, maxpool_router, pool_figure
+
+    box = maxpool_router()
+    first = box.view.value
+    box.controls["k"].value = 5
+    assert box.view.value != first and box.controls["k"].max == 8
+    box.controls["pool"].value = "3x3, stride 3"
+    assert box.controls["k"].max == 3 and box.controls["k"].value == 3
+    image = example_pool_input()
+    assert len(np.unique(image)) == 36  # no ties
+    for size, stride in POOLS.values():
+        out, cache = cv.maxpool_forward(image[None, None], size, stride)
+        assert cv.maxpool_backward(np.ones_like(out), cache).sum() == out.size  # one unit per window
+    with pytest.raises(ValueError, match="window number in 0..8"):
+        pool_figure(image, 2, 2, k=9)
+    with pytest.raises(ValueError, match="expected pool in"):
+        maxpool_router("4x4")
