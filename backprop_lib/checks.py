@@ -99,14 +99,17 @@ def diagnose(actual, expected, name="your answer", rtol=1e-6, atol=1e-9, n_sampl
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
-        return CheckResult(False, f"{FAIL} {name} should be a numeric array, got {type(actual).__name__}: {actual!r:.80}")
+        kind = type(actual).__name__
+        return CheckResult(False, f"{FAIL} {name} should be a numeric array, got {kind}: {actual!r:.80}")
     e = np.asarray(expected, dtype=np.float64)
     lines = []
     if a.shape != e.shape:
         lines.append(f"{FAIL} {name} has the wrong shape: expected {e.shape}, got {a.shape}.")
         if a.ndim == 2 and a.T.shape == e.shape:
             if _close(a.T, e, rtol, atol):
-                lines.append("It is the right answer transposed: check the order of the product (A.T @ B versus B @ A.T).")
+                lines.append(
+                    "It is the right answer transposed: check the order of the product (A.T @ B versus B @ A.T)."
+                )
             else:
                 lines.append("Its shape is the transpose of the right one: check which side each factor goes on.")
         elif a.size == e.size and _close(a.reshape(e.shape), e, rtol, atol):
@@ -235,7 +238,8 @@ def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, ato
     try:
         got = fn(*mine, **copy.deepcopy(kwargs))
     except NotImplementedError:
-        return _report(CheckResult(False, f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again.", "todo"), quiet)
+        todo = f"{TODO} {name}: not implemented yet. Write your solution above, then run this cell again."
+        return _report(CheckResult(False, todo, "todo"), quiet)
     except Exception as exc:  # the learner's code failed: say how, without a traceback wall
         msg = f"{FAIL} {name} raised {type(exc).__name__}: {exc}"
         if hint:

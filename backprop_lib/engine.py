@@ -1,11 +1,12 @@
 """A tiny reverse-mode automatic differentiation engine on scalars (notebook 07).
 
-Every operation on `Value`s makes a new node that remembers its inputs (`_parents`) and the
-local derivative of its result with respect to each of them (`_local`), computed during the
-forward pass. `backward()` seeds the output's gradient with 1 and visits the graph in reverse
-topological order; each node sends `its grad x local derivative` to each parent, and a
-parent *adds up* what it receives, one share per path. Reverse topological order makes sure
-a node's gradient is complete (every consumer has sent its share) before the node passes it on.
+Every operation on `Value`s makes a new node that keeps its inputs (`parents`), the local
+derivative of its result with respect to each of them (`local`, numbers computed in the forward
+pass) and the same derivatives as formulas (`rules`, for display: "{0}" is the first parent's
+name, "{out}" the node's own). `backward()` seeds the output's gradient with 1 and visits the
+graph in reverse topological order; each node sends `its grad x local` to each parent, and a
+parent *adds up* what it receives, one share per path. Reverse topological order makes sure a
+node's gradient is complete (every consumer has sent its share) before the node passes it on.
 
     x = Value(2.0, label="x")
     y = x * x + x            # dy/dx = 2x + 1
@@ -22,60 +23,55 @@ from collections import deque, namedtuple
 Step = namedtuple("Step", "node grad sent grads")
 
 
-def _number(x, where):
+def _number(x, where, what="a real number (int or float)"):
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__}: {x!r:.60}")
+        raise TypeError(f"{where}: expected {what}, got {type(x).__name__}: {x!r:.60}")
     return float(x)
 
 
-class Value:
-    """A scalar in a computation graph: `data` (float), `grad` (d output / d this), and how it was made."""
+def _lift(x, op):  # a plain number becomes a new leaf
+    return x if isinstance(x, Value) else Value(_number(x, f"Value {op} ...", "a Value or a real number"))
 
-    def __init__(self, data, _parents=(), op="", label=""):
-        self.data = _number(data, "Value")
-        self.grad = 0.0
-        self._parents = tuple(_parents)
-        for p in self._parents:
+
+class Value:
+    def __init__(self, data, parents=(), local=(), rules=(), op="", label=""):
+        self.data, self.grad = _number(data, "Value"), 0.0
+        self.parents = tuple(parents)
+        for p in self.parents:
             if not isinstance(p, Value):
                 raise TypeError(f"Value: expected parents that are Values, got {type(p).__name__}")
-        self._local = (1.0,) * len(self._parents)  # each op below sets the real local derivatives
-        self.op = op
-        self.label = label
+        self.local = tuple(_number(d, "Value: local derivative") for d in local) or (1.0,) * len(self.parents)
+        self.rules = tuple(rules) or ("1",) * len(self.parents)
+        if not len(self.local) == len(self.rules) == len(self.parents):
+            raise ValueError(
+                f"Value: expected one local derivative and one rule per parent "
+                f"({len(self.parents)}), got {len(self.local)} and {len(self.rules)}"
+            )
+        self.op, self.label = op, label
 
     def __repr__(self):
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
-    @property
-    def parents(self):
-        """The Values this one was computed from (empty for an input)."""
-        return self._parents
-
-    @staticmethod
-    def _new(data, parents, local, op):
-        out = Value(data, parents, op)
-        out._local = tuple(float(d) for d in local)
-        return out
-
-    # -- arithmetic: each op returns its result and records d result / d each input -----------
+    # -- operations: the result, d result / d each input, and that derivative as a formula -------
     def __add__(self, other):
         other = _lift(other, "+")
-        return Value._new(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), ("1", "1"), "+")
 
     def __sub__(self, other):
         other = _lift(other, "-")
-        return Value._new(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return Value(self.data - other.data, (self, other), (1.0, -1.0), ("1", "−1"), "-")
 
     def __mul__(self, other):
         other = _lift(other, "*")
-        return Value._new(self.data * other.data, (self, other), (other.data, self.data), "*")
+        return Value(self.data * other.data, (self, other), (other.data, self.data), ("{1}", "{0}"), "*")
 
     def __truediv__(self, other):
         other = _lift(other, "/")
         a, b = self.data, other.data
         if b == 0:
             raise ZeroDivisionError(f"Value division: {a:g} / 0")
-        return Value._new(a / b, (self, other), (1.0 / b, -a / (b * b)), "/")
+        return Value(a / b, (self, other), (1.0 / b, -a / (b * b)), ("1/{1}", "−{0}/{1}²"), "/")
 
     def __pow__(self, k):
         if isinstance(k, Value):
@@ -83,13 +79,13 @@ class Value:
         k, a = _number(k, "Value ** k"), self.data
         if a < 0 and not k.is_integer():
             raise ValueError(f"Value ** {k:g}: a negative base ({a:g}) needs a whole-number exponent")
-        if a == 0 and 0 < k < 1 or a == 0 and k < 0:
+        if a == 0 and k < 1 and k != 0:
             raise ZeroDivisionError(f"Value ** {k:g}: the derivative at 0 is infinite")
-        local = k * a ** (k - 1) if k != 0 else 0.0
-        return Value._new(a**k, (self,), (local,), f"**{k:g}")
+        local = k * a ** (k - 1) if k != 0 else 0.0  # 0 ** -1 would raise for the constant x ** 0
+        return Value(a**k, (self,), (local,), (f"{k:g}·{{0}}^({k:g} − 1)",), f"**{k:g}")
 
     def __neg__(self):
-        return Value._new(-self.data, (self,), (-1.0,), "neg")
+        return Value(-self.data, (self,), (-1.0,), ("−1",), "neg")
 
     def __radd__(self, other):  # 2 + v
         return _lift(other, "+") + self
@@ -103,114 +99,91 @@ class Value:
     def __rtruediv__(self, other):  # 2 / v
         return _lift(other, "/") / self
 
-    # -- functions of one input ---------------------------------------------------------------
     def tanh(self):
         t = math.tanh(self.data)
-        return Value._new(t, (self,), (1.0 - t * t,), "tanh")
+        return Value(t, (self,), (1.0 - t * t,), ("(1 − {out}²)",), "tanh")
 
     def relu(self):
-        return Value._new(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,), "relu")
+        return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), ("1[{0} > 0]",), "relu")
 
     def exp(self):
         e = math.exp(self.data)
-        return Value._new(e, (self,), (e,), "exp")
+        return Value(e, (self,), (e,), ("{out}",), "exp")
 
     def log(self):
         if self.data <= 0:
             raise ValueError(f"Value.log: expected a positive number, got {self.data:g}")
-        return Value._new(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return Value(math.log(self.data), (self,), (1.0 / self.data,), ("1/{0}",), "log")
 
     def sigmoid(self):
         a = self.data
         # two forms, so exp never overflows: exp(-a) for a >= 0, exp(a) for a < 0
         s = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
-        return Value._new(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return Value(s, (self,), (s * (1.0 - s),), ("{out}·(1 − {out})",), "sigmoid")
 
-    # -- the graph ----------------------------------------------------------------------------
+    # -- the graph and the backward pass ----------------------------------------------------------
     def topological_order(self):
-        """Every node this value depends on, and itself last; each node after all of its parents."""
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:  # depth first, with a stack instead of recursion: long chains are fine
-            node, parents_done = stack.pop()
-            if parents_done:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                stack.extend((p, False) for p in reversed(node._parents))
-        return order
+        return topological_order(self)
 
     def leaves(self):
-        """The inputs of the graph (nodes made by `Value(...)`, not by an operation), in order."""
-        return [n for n in self.topological_order() if not n._parents]
+        return [n for n in self.topological_order() if not n.parents]
 
     def zero_grad(self):
-        """Set the gradient of this value and of every node it depends on to 0."""
         for node in self.topological_order():
             node.grad = 0.0
 
-    def _send(self, accumulate=True):
-        """Pass this node's gradient to its parents; returns what each one received."""
-        sent = []
-        for parent, local in zip(self._parents, self._local):
-            amount = self.grad * local  # chain rule: upstream x local
-            parent.grad = parent.grad + amount if accumulate else amount
-            sent.append(amount)
-        return sent
-
-    def backward(self, accumulate=True, order=None):
-        """Fill `.grad` of every node with d self / d node.
-
-        Intermediate nodes start again from 0 on every call; inputs (leaves) *add* to the
-        gradient they already hold, as parameters do when gradients are summed over several
-        batches: call `zero_grad()` between passes that should not add up.
-
-        For teaching what goes wrong: accumulate=False *assigns* each share instead of adding
-        it, and `order` (nodes, output first) replaces the reverse topological order.
-        """
+    def backward(self, accumulate=True, order=None, on_step=None):
+        # Intermediate nodes restart from 0; leaves (the parameters) add to what they hold, as
+        # when gradients are summed over several batches. accumulate=False (assign, not add) and
+        # `order` (output first) exist to show what goes wrong; on_step(node, sent) records steps.
         order = list(reversed(self.topological_order()) if order is None else order)
         for node in order:
             if not isinstance(node, Value):
                 raise TypeError(f"Value.backward: expected an order of Values, got {type(node).__name__}")
-            if node._parents:
+            if node.parents:
                 node.grad = 0.0
+        if on_step is not None and not callable(on_step):
+            raise TypeError(f"Value.backward: expected a callable on_step, got {type(on_step).__name__}")
         self.grad = 1.0
         for node in order:
-            node._send(accumulate)
+            sent = []
+            for parent, local in zip(node.parents, node.local):
+                amount = node.grad * local  # chain rule: upstream x local
+                parent.grad = parent.grad + amount if accumulate else amount
+                sent.append((parent, local, amount))
+            if on_step is not None:
+                on_step(node, tuple(sent))
 
     def backward_steps(self):
-        """Zero the gradients, run `backward()`, and return its steps: a `Step` per node, output first."""
         self.zero_grad()
-        self.grad = 1.0
-        order = self.topological_order()
-        steps = []
-        for node in reversed(order):
-            sent = node._send()
-            steps.append(Step(node, node.grad, tuple(zip(node._parents, node._local, sent)),
-                              {n: n.grad for n in order}))
+        order, steps = self.topological_order(), []
+        self.backward(on_step=lambda node, sent: steps.append(Step(node, node.grad, sent, {n: n.grad for n in order})))
         return steps
 
 
-def _lift(x, op):
-    """A Value as it is, a plain number as a new leaf Value."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(x)
-    raise TypeError(f"Value {op} ...: expected a Value or a real number, got {type(x).__name__}: {x!r:.60}")
+def topological_order(root):
+    # depth first, with a stack instead of recursion so that long chains are fine; works on
+    # anything with `.parents`, such as the notebook's own Node
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents))
+    return order
 
 
 def breadth_first_order(root):
-    """Nodes in the order a breadth-first walk from `root` first meets them: a WRONG backward order.
-
-    A node reached early along a short path is visited before a longer path has delivered its
-    share, so `root.backward(order=breadth_first_order(root))` can pass on an incomplete gradient.
-    """
+    # a WRONG backward order, for the notebook: a node reached early along a short path is
+    # visited before a longer path has delivered its share
     order, seen, queue = [], {root}, deque([root])
     while queue:
         node = queue.popleft()
         order.append(node)
-        for p in node._parents:
+        for p in node.parents:
             if p not in seen:
                 seen.add(p)
                 queue.append(p)

@@ -4,6 +4,8 @@ Left to right: the inputs on the left, the output on the right. Each value is a 
 name, data (green) and gradient (red); the operation that made it is a circle just before it.
 """
 
+from itertools import pairwise
+
 from .engine import Value
 
 GREEN, RED, GREY, ORANGE = "#1a7f37", "#c62828", "#8a8a8a", "#d9480f"
@@ -30,23 +32,23 @@ def layout(root):
     if not isinstance(root, Value):
         raise TypeError(f"layout: expected a Value, got {type(root).__name__}")
     order = root.topological_order()
-    edges = [(p, n) for n in order for p in dict.fromkeys(n._parents)]  # each parent once
+    edges = [(p, n) for n in order for p in dict.fromkeys(n.parents)]  # each parent once
     depth = {}
     for n in order:
-        depth[n] = 1 + max((depth[p] for p in n._parents), default=-1)
+        depth[n] = 1 + max((depth[p] for p in n.parents), default=-1)
     for n in reversed(order[:-1]):
         depth[n] = min(depth[c] for p, c in edges if p is n) - 1
     ups, downs, routes = {}, {}, {}  # neighbours in the column before / after; waypoints per edge
     for p, n in edges:
         chain = [p, *(("via", p, n, d) for d in range(depth[p] + 1, depth[n])), n]
         routes[(p, n)] = chain[1:-1]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in pairwise(chain):
             downs.setdefault(a, []).append(b)
             ups.setdefault(b, []).append(a)
             depth.setdefault(b, depth[a] + 1)
     columns = {}
-    for item in depth:  # nodes in topological order, then waypoints
-        columns.setdefault(depth[item], []).append(item)
+    for item, d in depth.items():  # nodes in topological order, then waypoints
+        columns.setdefault(d, []).append(item)
     cols = [columns[d] for d in sorted(columns)]
 
     y = {}
@@ -56,8 +58,9 @@ def layout(root):
             y[item] = (len(col) - 1) / 2 - i
 
     def by_neighbours(neighbours):
-        return lambda item: -sum(y[m] for m in neighbours[item]) / len(neighbours[item]) if neighbours.get(item) \
-            else -y[item]
+        return lambda item: (
+            -sum(y[m] for m in neighbours[item]) / len(neighbours[item]) if neighbours.get(item) else -y[item]
+        )
 
     for col in cols:
         place(col)
@@ -115,19 +118,31 @@ def draw_graph(root, ax=None, highlight=None, grads=None, title=None, fontsize=8
         """A line through `points` with an arrow head on its last segment."""
         if len(points) > 2:
             ax.plot(*zip(*points[:-1]), color=color, lw=lw, zorder=1, solid_capstyle="butt")
-        ax.annotate("", xy=points[-1], xytext=points[-2], zorder=1, arrowprops=dict(
-            arrowstyle="-|>", color=color, lw=lw, shrinkA=0, shrinkB=0, mutation_scale=9,
-            connectionstyle=f"arc3,rad={rad}"))
+        ax.annotate(
+            "",
+            xy=points[-1],
+            xytext=points[-2],
+            zorder=1,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": color,
+                "lw": lw,
+                "shrinkA": 0,
+                "shrinkB": 0,
+                "mutation_scale": 9,
+                "connectionstyle": f"arc3,rad={rad}",
+            },
+        )
 
     for node, (x, y) in pos.items():
         lit = node in highlight
         color, lw = (RED, 1.6) if lit else ("#777777", 0.9)
-        if node._parents:
+        if node.parents:
             ox = x - OP_GAP
             shown = grads.get(node, node.grad)
-            for i, (parent, local) in enumerate(zip(node._parents, node._local)):
-                uses = node._parents.count(parent)  # a parent used twice gets two bent edges
-                k = node._parents[:i].count(parent)
+            for i, (parent, local) in enumerate(zip(node.parents, node.local)):
+                uses = node.parents.count(parent)  # a parent used twice gets two bent edges
+                k = node.parents[:i].count(parent)
                 px, py = pos[parent]
                 points = [(px + BOX_W / 2, py)]
                 for wx, wy in routes[(parent, node)]:
@@ -139,27 +154,75 @@ def draw_graph(root, ax=None, highlight=None, grads=None, title=None, fontsize=8
                 if lit and isinstance(shown, (int, float)):
                     # beside the parent's box, on the side its edge does not go
                     up = points[1][1] > py or (uses > 1 and k == 0)
-                    ax.text(px + BOX_W / 2 + 0.1, py + (-0.08 if up else 0.08), f"← {shown * local + 0.0:.4g}",
-                            color=RED, fontsize=fontsize * 0.9, ha="left", va="top" if up else "bottom",
-                            fontweight="bold", zorder=5)
+                    ax.text(
+                        px + BOX_W / 2 + 0.1,
+                        py + (-0.08 if up else 0.08),
+                        f"← {shown * local + 0.0:.4g}",
+                        color=RED,
+                        fontsize=fontsize * 0.9,
+                        ha="left",
+                        va="top" if up else "bottom",
+                        fontweight="bold",
+                        zorder=5,
+                    )
             edge([(ox + OP_R, y), (x - BOX_W / 2, y)], color, lw)
-            ax.add_patch(Circle((ox, y), OP_R, facecolor="#ffffff", edgecolor=ORANGE if lit else "#555555",
-                                lw=1.5 if lit else 1.0, zorder=3))
+            ax.add_patch(
+                Circle(
+                    (ox, y),
+                    OP_R,
+                    facecolor="#ffffff",
+                    edgecolor=ORANGE if lit else "#555555",
+                    lw=1.5 if lit else 1.0,
+                    zorder=3,
+                )
+            )
             op = OP_SYMBOLS.get(node.op, node.op)
-            ax.text(ox, y, op, ha="center", va="center", zorder=4,
-                    fontsize=fontsize * (1.2 if len(op) <= 2 else 0.85 if len(op) == 3 else 0.72), fontweight="bold")
-        face = "#fff4e6" if lit else ("#e7f0fa" if not node._parents else "#f5f5f5")
-        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, zorder=3,
-                                    boxstyle="round,pad=0,rounding_size=0.12", facecolor=face,
-                                    edgecolor=ORANGE if lit else "#555555", lw=2.2 if lit else 0.9))
+            ax.text(
+                ox,
+                y,
+                op,
+                ha="center",
+                va="center",
+                zorder=4,
+                fontsize=fontsize * (1.2 if len(op) <= 2 else 0.85 if len(op) == 3 else 0.72),
+                fontweight="bold",
+            )
+        face = "#fff4e6" if lit else ("#e7f0fa" if not node.parents else "#f5f5f5")
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - BOX_W / 2, y - BOX_H / 2),
+                BOX_W,
+                BOX_H,
+                zorder=3,
+                boxstyle="round,pad=0,rounding_size=0.12",
+                facecolor=face,
+                edgecolor=ORANGE if lit else "#555555",
+                lw=2.2 if lit else 0.9,
+            )
+        )
         g = grads.get(node, node.grad)
         ax.text(x, y + 0.27, names[node], ha="center", va="center", fontsize=fontsize, fontweight="bold", zorder=4)
         ax.text(x, y, f"data {_fmt(node.data)}", ha="center", va="center", fontsize=fontsize, color=GREEN, zorder=4)
-        ax.text(x, y - 0.27, f"grad {_fmt(g)}", ha="center", va="center", fontsize=fontsize, zorder=4,
-                color=RED if isinstance(g, (int, float)) else GREY)
+        ax.text(
+            x,
+            y - 0.27,
+            f"grad {_fmt(g)}",
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            zorder=4,
+            color=RED if isinstance(g, (int, float)) else GREY,
+        )
     if caption:
-        ax.text(x_lo + 0.1, y_lo + 0.1, "green: data    red: grad = d(output)/d(this node)", fontsize=fontsize * 0.9,
-                color="#555555", ha="left", va="bottom")
+        ax.text(
+            x_lo + 0.1,
+            y_lo + 0.1,
+            "green: data    red: grad = d(output)/d(this node)",
+            fontsize=fontsize * 0.9,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
     if title:
         ax.set_title(title, fontsize=fontsize * 1.3)
     return ax

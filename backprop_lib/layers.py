@@ -11,7 +11,9 @@ INITS = ("nnfs", "xavier", "he")
 def dense_forward(X, W, b):
     """X: (N, D), W: (D, H), b: (H,) -> out: (N, H), cache = (X, W)."""
     where = "dense_forward"
-    W = float_input(W, "W", where, col_letter="H")
+    W = as_float_array(W, "W", where)  # parameters: shape and type checked here, their finiteness by fit's loss
+    if W.ndim != 2:
+        raise ValueError(f"{where}: expected W of shape (D, H) (2-D), got shape {W.shape}")
     b = as_float_array(b, "b", where)
     if b.shape != (W.shape[1],):
         raise ValueError(f"{where}: expected b of shape (H,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
@@ -90,7 +92,8 @@ class Dense:
 
     def forward(self, X):
         """X: (N, D) -> out: (N, H)."""
-        X = as_float_array(X, "X", f"{self}.forward", self.dtype)  # computes in the layer's own dtype
+        if getattr(X, "dtype", None) != self.dtype:  # compute in the layer's own dtype
+            X = as_float_array(X, "X", f"{self}.forward", self.dtype)
         out, self.cache = dense_forward(X, self.W, self.b)
         return out
 

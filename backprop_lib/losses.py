@@ -131,7 +131,8 @@ def _binary(probs, target, where):
         raise ValueError(f"{where}: expected probabilities in [0, 1] (sigmoid outputs), got values from "
                          f"{probs.min():.4g} to {probs.max():.4g}")
     if not np.isin(target, (0, 1)).all():
-        raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {target[~np.isin(target, (0, 1))][:3]}")
+        odd = target[~np.isin(target, (0, 1))][:3]
+        raise ValueError(f"{where}: expected targets of 0 or 1, got values such as {odd}")
     return probs, target
 
 
@@ -153,7 +154,7 @@ def binary_cross_entropy_backward(probs, target, eps=EPS):
 def l2_penalty(weights, reg):
     """0.5 * reg * sum of squared weights over a list of arrays (biases are usually left out)."""
     reg = real_number(reg, "reg", "l2_penalty", low=0)
-    return 0.5 * reg * sum(float(np.sum(as_float_array(W, "W", "l2_penalty") ** 2)) for W in weights)
+    return 0.5 * reg * sum(float((as_float_array(W, "W", "l2_penalty") ** 2).sum()) for W in weights)
 
 
 def l2_grad(W, reg):

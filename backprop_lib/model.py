@@ -181,10 +181,13 @@ class Sequential:
         step, first = 0, None
         try:
             for epoch in range(1, epochs + 1):
-                batches = [np.arange(N)] if full_batch else np.array_split(rng.permutation(N), range(batch_size, N, batch_size))
+                if full_batch:
+                    batches = [None]
+                else:
+                    batches = np.array_split(rng.permutation(N), range(batch_size, N, batch_size))
                 losses, accs = [], []
                 for rows in batches:
-                    Xb, yb = (X, y) if full_batch else (X[rows], y[rows])
+                    Xb, yb = (X, y) if rows is None else (X[rows], y[rows])
                     step += 1
                     loss = self.train_step(Xb, yb, optimizer)
                     if first is None:
@@ -193,7 +196,8 @@ class Sequential:
                         raise TrainingDivergedError(
                             f"training diverged at step {step} (epoch {epoch}): the loss became {loss:.4g}, "
                             f"up from {first:.4g} at the first step; the learning rate "
-                            f"{getattr(optimizer, 'lr', float('nan')):g} is probably too large, try one ten times smaller"
+                            f"{getattr(optimizer, 'lr', float('nan')):g} is probably too large, "
+                            "try one ten times smaller"
                         )
                     losses.append(loss)
                     if classify:

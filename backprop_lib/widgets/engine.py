@@ -17,25 +17,8 @@ def _num(v, factor=False):
 
 
 def _rule(node, i, names):
-    """The local derivative d node / d parent i, as a formula in the nodes' names."""
-    o = names[node]
-    p = [names[q] for q in node._parents]
-    op = node.op
-    if op == "*":
-        return p[1 - i]
-    if op == "/":
-        return f"1/{p[1]}" if i == 0 else f"−{p[0]}/{p[1]}²"
-    if op.startswith("**"):
-        return f"{op[2:]}·{p[0]}^({op[2:]} − 1)"
-    return {
-        "-": "1" if i == 0 else "−1",
-        "neg": "−1",
-        "tanh": f"(1 − {o}²)",
-        "relu": f"1[{p[0]} > 0]",
-        "exp": o,
-        "log": f"1/{p[0]}",
-        "sigmoid": f"{o}·(1 − {o})",
-    }.get(op, "1")
+    """The local derivative d node / d parent i, as the formula the op stored, in the nodes' names."""
+    return node.rules[i].format(*(names[q] for q in node.parents), out=names[node])
 
 
 def step_html(step, names, k, n, before):
@@ -45,16 +28,20 @@ def step_html(step, names, k, n, before):
     """
     node = step.node
     op = OP_SYMBOLS.get(node.op, node.op)
-    head = (f"<b>step {k} of {n}</b> · node <b>{escape(names[node])}</b> "
-            f"({escape(op)}): its gradient {_num(step.grad)} is complete, so it sends")
+    head = (
+        f"<b>step {k} of {n}</b> · node <b>{escape(names[node])}</b> "
+        f"({escape(op)}): its gradient {_num(step.grad)} is complete, so it sends"
+    )
     total = dict(before)
     lines = []
     for i, (parent, local, amount) in enumerate(step.sent):
         rule = _rule(node, i, names)
         middle = escape(rule) if rule in ("1", "−1") else f"{escape(rule)} = {_num(step.grad)} × {_num(local, True)}"
         total[parent] += amount
-        lines.append(f"<li>{_num(step.grad)} × {middle} = <b style='color:{RED}'>{_num(amount)}</b> "
-                     f"to <b>{escape(names[parent])}</b>, which now holds {_num(total[parent])}</li>")
+        lines.append(
+            f"<li>{_num(step.grad)} × {middle} = <b style='color:{RED}'>{_num(amount)}</b> "
+            f"to <b>{escape(names[parent])}</b>, which now holds {_num(total[parent])}</li>"
+        )
     tail = " All gradients are now final." if k == n else ""
     return f"<div>{head}<ul style='margin:2px 0'>{''.join(lines)}</ul>{tail}</div>"
 
@@ -69,12 +56,12 @@ def backward_stepper(root, dpi=80):
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_stepper: expected a Value, got {type(root).__name__}")
-    steps = [s for s in root.backward_steps() if s.node._parents]  # inputs send nothing: no step
+    steps = [s for s in root.backward_steps() if s.node.parents]  # inputs send nothing: no step
     names = node_names(root)
     order = root.topological_order()
     consumers = {node: [] for node in order}
     for node in order:
-        for p in set(node._parents):
+        for p in set(node.parents):
             consumers[p].append(node)
     n = len(steps)
 
@@ -109,15 +96,19 @@ def backward_stepper(root, dpi=80):
     prev = W.Button(description="◀ Previous", layout=W.Layout(width="110px"))
     nxt = W.Button(description="Next ▶", layout=W.Layout(width="110px"))
     image, text = W.Image(format="png"), W.HTML()
-    legend = W.HTML(f"<span style='color:{GREY}'>orange: the node at work; red arrows: what it sends; "
-                    "“?”: nothing has arrived yet; “…”: some consumers have not sent their share yet</span>")
+    legend = W.HTML(
+        f"<span style='color:{GREY}'>orange: the node at work; red arrows: what it sends; "
+        "“?”: nothing has arrived yet; “…”: some consumers have not sent their share yet</span>"
+    )
 
     def show(_=None):
         k = slider.value
         image.value = png(k)
         if k == 0:
-            text.value = (f"<div><b>step 0 of {n}</b> · the backward pass starts at the output: "
-                          f"d{escape(names[root])}/d{escape(names[root])} = 1. Press Next.</div>")
+            text.value = (
+                f"<div><b>step 0 of {n}</b> · the backward pass starts at the output: "
+                f"d{escape(names[root])}/d{escape(names[root])} = 1. Press Next.</div>"
+            )
         else:
             before = steps[k - 2].grads if k > 1 else {node: float(node is root) for node in order}
             text.value = step_html(steps[k - 1], names, k, n, before)

@@ -44,7 +44,7 @@ def test_kernel_is_python3(nb):
 
 def test_title_with_objectives_and_summary_at_the_end(nb):
     path, data = nb
-    first, last = data["cells"][0], data["cells"][-1]
+    first = data["cells"][0]
     assert first["cell_type"] == "markdown" and source(first).lstrip().startswith("# ")
     assert "objective" in source(first).lower() or "you will" in source(first).lower()
     assert slide_type(first) == "slide"

@@ -14,8 +14,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)"
 BLOCKER = textwrap.dedent('''

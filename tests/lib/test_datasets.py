@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-import backprop_lib as bl
 from backprop_lib import datasets as ds
 
 

@@ -21,7 +21,7 @@ def tanh_neuron():
     n.label = "n"
     o = n.tanh()
     o.label = "o"
-    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, n=n)
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
 
 
 def test_tanh_neuron_reference_numbers():
@@ -29,7 +29,7 @@ def test_tanh_neuron_reference_numbers():
     o.backward()
     assert o.data == pytest.approx(0.7071, abs=1e-4)
     assert o.data == pytest.approx(math.sqrt(0.5), abs=1e-12)
-    expected = dict(x1=-1.5, w1=1.0, x2=0.5, w2=0.0, b=0.5, n=0.5)
+    expected = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5, "n": 0.5}
     for name, g in expected.items():
         assert v[name].grad == pytest.approx(g, abs=1e-12), name
     assert v["w2"].grad == 0.0  # x2 = 0 exactly: w2 gets nothing
@@ -128,7 +128,7 @@ def assert_topological(order):
     place = {id(n): i for i, n in enumerate(order)}
     assert len(place) == len(order), "a node appears twice"
     for node in order:
-        for p in node._parents:
+        for p in node.parents:
             assert place[id(p)] < place[id(node)], "a node comes before one of its parents"
 
 
@@ -159,7 +159,7 @@ def test_zero_grad_and_a_second_backward():
 
 
 def test_backward_steps_record_the_same_pass():
-    o, v = tanh_neuron()
+    o, _ = tanh_neuron()
     o.backward()
     want = {n: n.grad for n in o.topological_order()}
     o.backward()  # dirty the gradients: backward_steps starts from zero
@@ -169,7 +169,7 @@ def test_backward_steps_record_the_same_pass():
     assert all(n.grad == pytest.approx(want[n], abs=1e-15) for n in order)
     for i, s in enumerate(steps):
         assert s.grad == want[s.node]
-        assert len(s.sent) == len(s.node._parents)
+        assert len(s.sent) == len(s.node.parents)
         for parent, local, amount in s.sent:
             assert amount == s.grad * local
         before = steps[i - 1].grads if i else {n: float(n is o) for n in order}
@@ -180,13 +180,16 @@ def test_backward_steps_record_the_same_pass():
     assert steps[-1].grads == {n: n.grad for n in order}
 
 
-@pytest.mark.parametrize("bad, match", [
-    ("x", r"Value: expected a real number \(int or float\), got str: 'x'"),
-    ([1.0], r"got list"),
-    (None, r"got NoneType"),
-    (True, r"got bool"),
-    (1 + 2j, r"got complex"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ("x", r"Value: expected a real number \(int or float\), got str: 'x'"),
+        ([1.0], r"got list"),
+        (None, r"got NoneType"),
+        (True, r"got bool"),
+        (1 + 2j, r"got complex"),
+    ],
+)
 def test_bad_data_says_what_came(bad, match):
     with pytest.raises(TypeError, match=match):
         Value(bad)
@@ -225,7 +228,7 @@ def test_layout_points_every_edge_right_and_avoids_boxes():
     out = u + 3 * u  # u feeds a node two columns on: that edge gets a waypoint
     pos, routes = layout(out)
     for node in out.topological_order():
-        for p in node._parents:
+        for p in node.parents:
             assert pos[p][0] < pos[node][0]
     assert len(routes[(u, out)]) == 1
     spots = {tuple(p) for p in pos.values()}
@@ -289,3 +292,79 @@ def test_backward_stepper_on_a_single_input():
 def test_parents_must_be_values():
     with pytest.raises(TypeError, match="expected parents that are Values, got float"):
         Value(1.0, (2.0,))
+
+
+def test_parents_and_local_are_public_and_match_the_op():
+    a, b = Value(1.5, label="a"), Value(-0.7, label="b")
+    p = a * b
+    assert p.parents == (a, b) and p.local == (-0.7, 1.5) and p.op == "*"
+    assert a.parents == () and a.local == () and a.rules == ()
+
+
+@pytest.mark.parametrize(
+    "make, rules",
+    [
+        (lambda a, b: a + b, ["1", "1"]),
+        (lambda a, b: a - b, ["1", "−1"]),
+        (lambda a, b: a * b, ["b", "a"]),
+        (lambda a, b: a / b, ["1/b", "−a/b²"]),
+        (lambda a, b: a**3, ["3·a^(3 − 1)"]),
+        (lambda a, b: -a, ["−1"]),
+        (lambda a, b: a.tanh(), ["(1 − out²)"]),
+        (lambda a, b: a.relu(), ["1[a > 0]"]),
+        (lambda a, b: a.exp(), ["out"]),
+        (lambda a, b: a.log(), ["1/a"]),
+        (lambda a, b: a.sigmoid(), ["out·(1 − out)"]),
+    ],
+)
+def test_each_op_stores_its_derivative_formula(make, rules):
+    from backprop_lib.widgets.engine import _rule
+
+    a, b = Value(1.5, label="a"), Value(-0.7, label="b")
+    out = make(a, b)
+    out.label = "out"
+    names = {a: "a", b: "b", out: "out"}
+    assert [_rule(out, i, names) for i in range(len(out.parents))] == rules
+
+
+def test_backward_steps_reuse_the_one_backward_loop(monkeypatch):
+    calls = []
+    original = Value.backward
+
+    def counting(self, *args, **kwargs):
+        calls.append(kwargs.get("on_step"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Value, "backward", counting)
+    o, _ = tanh_neuron()
+    steps = o.backward_steps()
+    assert len(calls) == 1 and callable(calls[0]) and len(steps) == len(o.topological_order())
+
+
+def test_on_step_sees_every_node_output_first():
+    o, _ = tanh_neuron()
+    seen = []
+    o.backward(on_step=lambda node, sent: seen.append((node, [amount for _, _, amount in sent])))
+    assert [n for n, _ in seen] == o.topological_order()[::-1]
+    assert seen[0][1] == [pytest.approx(0.5)]
+    with pytest.raises(TypeError, match="expected a callable on_step, got int"):
+        o.backward(on_step=3)
+
+
+def test_topological_order_works_on_anything_with_parents():
+    class Node:
+        def __init__(self, *parents):
+            self.parents = parents
+
+    a = Node()
+    b = Node(a)
+    c = Node(a, b)
+    assert bl.engine.topological_order(c) == [a, b, c]
+
+
+def test_local_derivatives_and_rules_must_match_the_parents():
+    a = Value(1.0)
+    with pytest.raises(ValueError, match=r"one local derivative and one rule per parent \(2\), got 1 and 2"):
+        Value(2.0, (a, a), (1.0,), ("1", "1"))
+    with pytest.raises(TypeError, match="local derivative: expected a real number"):
+        Value(2.0, (a,), ("x",))

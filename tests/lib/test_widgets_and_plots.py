@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import backprop_lib as bl
-from backprop_lib.neuron import neuron_backward, neuron_forward, neuron_trace
 from backprop_lib.gradcheck import numerical_gradient
+from backprop_lib.neuron import neuron_backward, neuron_forward, neuron_trace
 
 
 def test_neuron_trace_matches_numerical_derivatives():

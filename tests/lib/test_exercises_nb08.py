@@ -1,0 +1,129 @@
+"""The checks of notebook 08 pass the reference, name every common wrong answer, and say "todo" for a stub."""
+
+import numpy as np
+import pytest
+
+from backprop_lib.activations import sigmoid
+from backprop_lib.exercises import nb08 as ex
+
+
+def todo(*args):
+    raise NotImplementedError
+
+
+def forward(X, W1, b1, W2, b2):
+    return sigmoid(X @ W1 + b1) @ W2 + b2
+
+
+def mse_and_grad(pred, y):
+    diff = pred - y
+    return float(np.mean(diff**2)), 2 * diff / diff.size
+
+
+def sigmoid_layer_backward(dout, X, W, b):
+    S = sigmoid(X @ W + b)
+    dZ = dout * S * (1 - S)
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+def mse_backward_columns(Xc, yc, W1c, b1c, W2c, b2c):
+    Sc = sigmoid(W1c @ Xc + b1c)
+    predc = W2c @ Sc + b2c
+    dpredc = 2 * (predc - yc) / predc.size
+    dZ1c = (W2c.T @ dpredc) * Sc * (1 - Sc)
+    return dZ1c @ Xc.T, dZ1c.sum(axis=1, keepdims=True), dpredc @ Sc.T, dpredc.sum(axis=1, keepdims=True)
+
+
+CASES = {
+    "forward": (
+        ex.check_forward_1_25_1,
+        forward,
+        {
+            "has a sigmoid too": lambda X, W1, b1, W2, b2: sigmoid(forward(X, W1, b1, W2, b2)),
+            "has no sigmoid": lambda X, W1, b1, W2, b2: (X @ W1 + b1) @ W2 + b2,
+        },
+    ),
+    "mse": (
+        ex.check_mse_and_grad,
+        mse_and_grad,
+        {
+            "divides by N only": lambda p, y: (float(np.mean((p - y) ** 2)), 2 * (p - y) / len(p)),
+            "lost the 2": lambda p, y: (float(np.mean((p - y) ** 2)), (p - y) / p.size),
+        },
+    ),
+    "sigmoid layer": (
+        ex.check_sigmoid_layer_backward,
+        sigmoid_layer_backward,
+        {
+            "written with z": lambda dout, X, W, b: (
+                (dout * (X @ W + b) * (1 - (X @ W + b))) @ W.T,
+                X.T @ (dout * (X @ W + b) * (1 - (X @ W + b))),
+                (dout * (X @ W + b) * (1 - (X @ W + b))).sum(axis=0),
+            ),
+            "skips the sigmoid": lambda dout, X, W, b: (dout @ W.T, X.T @ dout, dout.sum(axis=0)),
+        },
+    ),
+}
+
+
+def columns_with(change):
+    """The learner's columns backward pass with one typical slip, written the way a learner would."""
+
+    def backward(Xc, yc, W1c, b1c, W2c, b2c):
+        Sc = sigmoid(W1c @ Xc + b1c)
+        predc = W2c @ Sc + b2c
+        dpredc = (1 if change == "no 2" else 2) * (predc - yc) / predc.size
+        dSc = W2c.T @ dpredc
+        if change == "z":
+            Z = W1c @ Xc + b1c
+            dZ1c = dSc * Z * (1 - Z)
+        elif change == "no gate":
+            dZ1c = dSc
+        else:
+            dZ1c = dSc * Sc * (1 - Sc)
+        if change == "transposed":
+            return Xc @ dZ1c.T, dZ1c.sum(axis=1, keepdims=True), Sc @ dpredc.T, dpredc.sum(axis=1, keepdims=True)
+        axis, keep = (0, True) if change == "axis" else (1, change != "keepdims")
+        return dZ1c @ Xc.T, dZ1c.sum(axis=axis, keepdims=keep), dpredc @ Sc.T, dpredc.sum(axis=axis, keepdims=keep)
+
+    return backward
+
+
+CASES["columns"] = (
+    ex.check_mse_backward_columns,
+    mse_backward_columns,
+    {
+        "weight gradients are transposed": columns_with("transposed"),
+        "sum over the wrong axis": columns_with("axis"),
+        "lost their column shape": columns_with("keepdims"),
+        "lost the 2": columns_with("no 2"),
+        "written with z": columns_with("z"),
+        "skips the sigmoid": columns_with("no gate"),
+    },
+)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_reference_passes(case):
+    check, right, _ = CASES[case]
+    result = check(right)
+    assert result and result.status == "passed"
+
+
+@pytest.mark.parametrize("case, mistake", [(c, m) for c in CASES for m in CASES[c][2]])
+def test_each_common_mistake_is_named(case, mistake):
+    check, _, wrong = CASES[case]
+    result = check(wrong[mistake])
+    assert not result and mistake in result.message and "known wrong answer" in result.message
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_stub_is_todo(case):
+    assert CASES[case][0](todo).status == "todo"
+
+
+def test_an_unknown_wrong_answer_still_fails_with_the_hint():
+    result = ex.check_mse_backward_columns(
+        lambda *a: tuple(np.zeros_like(x) for x in ex.reference_mse_backward_columns(*a))
+    )
+    assert not result and "Hint:" in result.message
