@@ -322,8 +322,10 @@ class Conv2D(_Layer):
         KH, KW = self.kernel_size
         fan_in = self.in_channels * KH * KW
         W_cols = init_weights(fan_in, self.out_channels, init, as_rng(rng))  # (C * KH * KW, F), as for Dense
-        self.params = {"W": W_cols.T.reshape(self.out_channels, self.in_channels, KH, KW).copy(),
-                       "b": np.zeros(self.out_channels)}
+        self.params = {
+            "W": W_cols.T.reshape(self.out_channels, self.in_channels, KH, KW).copy(),
+            "b": np.zeros(self.out_channels),
+        }
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     def __repr__(self):
@@ -336,8 +338,14 @@ class Conv2D(_Layer):
     def forward(self, x):
         """x: (N, C, H, W) -> out: (N, F, OH, OW)."""
         where = f"{self}.forward"
-        x, *_ = _conv_shapes(_check_images(x, "x", where, channels=self.in_channels), self.params["W"],
-                             self.params["b"], self.stride, self.pad, where)
+        x, *_ = _conv_shapes(
+            _check_images(x, "x", where, channels=self.in_channels),
+            self.params["W"],
+            self.params["b"],
+            self.stride,
+            self.pad,
+            where,
+        )
         out, self.cache = conv2d_forward(x, self.params["W"], self.params["b"], self.stride, self.pad)
         self.out_shape = out.shape
         return out

@@ -70,14 +70,18 @@ def _torch():
 
 def describe(size=None):
     s = dict(SIZE, **(size or {}))
-    return (f"{s['N']} x {s['C']} x {s['H']} x {s['W']}, {s['F']} filters {s['K']}x{s['K']}, "
-            f"stride {s['stride']}, pad {s['pad']}")
+    return (
+        f"{s['N']} x {s['C']} x {s['H']} x {s['W']}, {s['F']} filters {s['K']}x{s['K']}, "
+        f"stride {s['stride']}, pad {s['pad']}"
+    )
 
 
 def measure(size=None, rounds=7, target=0.05):
     """{"forward": Timings, "backward": Timings}, each with "im2col" as the baseline."""
-    return {part: T.compare(cands, baseline="im2col", rounds=rounds, target=target)
-            for part, cands in conv_cases(size).items()}
+    return {
+        part: T.compare(cands, baseline="im2col", rounds=rounds, target=target)
+        for part, cands in conv_cases(size).items()
+    }
 
 
 ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
@@ -115,16 +119,33 @@ def conv_rows(Row, rounds=7, quick=False):
     rows = []
     for part, goal in (("forward", None), ("backward", 50)):
         ratio, lo, hi = summary[part]["loops"]
-        rows.append(Row(section, f"{part}: loops / im2col", ratio, (lo, hi), goal, better="higher",
-                        note=f"im2col: {summary[part]['im2col_us']:.0f} µs"))
+        rows.append(
+            Row(
+                section,
+                f"{part}: loops / im2col",
+                ratio,
+                (lo, hi),
+                goal,
+                better="higher",
+                note=f"im2col: {summary[part]['im2col_us']:.0f} µs",
+            )
+        )
         if "torch" in summary[part]:
             ratio, lo, hi = summary[part]["torch"]
-            rows.append(Row(section, f"{part}: im2col / torch conv2d", ratio, (lo, hi),
-                            note="PyTorch CPU (one thread) as a reference"))
+            rows.append(
+                Row(
+                    section,
+                    f"{part}: im2col / torch conv2d",
+                    ratio,
+                    (lo, hi),
+                    note="PyTorch CPU (one thread) as a reference",
+                )
+            )
     if "torch" not in summary["forward"]:
         # one row that says why the reference is missing (ratio NaN, no spread)
-        rows.append(Row(section, "im2col / torch conv2d", float("nan"), (0.0, 0.0),
-                        note="skipped: PyTorch is not installed"))
+        rows.append(
+            Row(section, "im2col / torch conv2d", float("nan"), (0.0, 0.0), note="skipped: PyTorch is not installed")
+        )
     return rows
 
 
@@ -135,11 +156,15 @@ def main():
     timings = measure(size, rounds=3 if quick else 7)
     for part, t in timings.items():
         print(f"\n{part}\n{t!r}")
-    print("\nloops / im2col with this process's BLAS threads: "
-          + ", ".join(f"{part} {t.ratio('loops'):.3g}" for part, t in timings.items()))
+    print(
+        "\nloops / im2col with this process's BLAS threads: "
+        + ", ".join(f"{part} {t.ratio('loops'):.3g}" for part, t in timings.items())
+    )
     one = measure_one_thread(size, rounds=3 if quick else 7)
-    print("loops / im2col with one BLAS thread:           "
-          + ", ".join(f"{part} {v['loops'][0]:.3g}" for part, v in one.items()))
+    print(
+        "loops / im2col with one BLAS thread:           "
+        + ", ".join(f"{part} {v['loops'][0]:.3g}" for part, v in one.items())
+    )
     if _torch() is None:
         print("PyTorch is not installed: no torch conv2d reference row.")
     return 0

@@ -18,13 +18,18 @@ MODES = ("forward", "backward")
 
 def example_image_and_kernel():
     """A small integer image (7, 7), a stroke like a "7", and a 3x3 kernel that finds vertical edges."""
-    image = np.array([[0, 0, 0, 0, 0, 0, 0],
-                      [0, 2, 3, 3, 3, 2, 0],
-                      [0, 0, 0, 0, 2, 1, 0],
-                      [0, 0, 0, 2, 1, 0, 0],
-                      [0, 0, 1, 2, 0, 0, 0],
-                      [0, 0, 2, 1, 0, 0, 0],
-                      [0, 0, 2, 0, 0, 0, 0]], dtype=np.float64)
+    image = np.array(
+        [
+            [0, 0, 0, 0, 0, 0, 0],
+            [0, 2, 3, 3, 3, 2, 0],
+            [0, 0, 0, 0, 2, 1, 0],
+            [0, 0, 0, 2, 1, 0, 0],
+            [0, 0, 1, 2, 0, 0, 0],
+            [0, 0, 2, 1, 0, 0, 0],
+            [0, 0, 2, 0, 0, 0, 0],
+        ],
+        dtype=np.float64,
+    )
     kernel = np.array([[1.0, 0.0, -1.0], [1.0, 0.0, -1.0], [1.0, 0.0, -1.0]])
     return image, kernel
 
@@ -32,15 +37,31 @@ def example_image_and_kernel():
 def _grid(ax, values, title, cmap, vmin, vmax, fmt="{:g}", pad=0):
     ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
     for (r, c), v in np.ndenumerate(values):
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8,
-                color="black" if abs(v) < 0.6 * max(abs(vmin), abs(vmax)) else "white")
+        ax.text(
+            c,
+            r,
+            fmt.format(v),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if abs(v) < 0.6 * max(abs(vmin), abs(vmax)) else "white",
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
     if pad:  # outline the real image inside its zero border
         n_rows, n_cols = values.shape
-        ax.add_patch(Rectangle((pad - 0.5, pad - 0.5), n_cols - 2 * pad, n_rows - 2 * pad, fill=False,
-                               edgecolor="#555555", linestyle="--", linewidth=1))
+        ax.add_patch(
+            Rectangle(
+                (pad - 0.5, pad - 0.5),
+                n_cols - 2 * pad,
+                n_rows - 2 * pad,
+                fill=False,
+                edgecolor="#555555",
+                linestyle="--",
+                linewidth=1,
+            )
+        )
 
 
 def window_figure(image, kernel, i, j, stride=1, pad=0, mode="forward"):
@@ -96,8 +117,9 @@ def conv_window_explorer(stride=1, pad=0, mode="forward"):
         "j": W.IntSlider(value=0, min=0, max=3, description="output col", style=style, continuous_update=False),
     }
     view = W.Image(format="png", layout=W.Layout(width="672px"))
-    box = W.VBox([W.HBox([controls["stride"], controls["pad"], controls["mode"]]),
-                  W.HBox([controls["i"], controls["j"]]), view])
+    box = W.VBox(
+        [W.HBox([controls["stride"], controls["pad"], controls["mode"]]), W.HBox([controls["i"], controls["j"]]), view]
+    )
 
     def sizes():
         s, p = controls["stride"].value, controls["pad"].value
@@ -143,15 +165,21 @@ def pool_figure(image, size=2, stride=2, k=0):
     winner = cache[1][0, 0]  # (OH, OW): each window's winning offset
     for (a, b), w in np.ndenumerate(winner):
         p, q = divmod(int(w), size)
-        axes[0].add_patch(Rectangle((b * stride + q - 0.45, a * stride + p - 0.45), 0.9, 0.9, fill=False,
-                                    edgecolor="#ff7f0e", linewidth=1.5))
-    axes[0].add_patch(Rectangle((j * stride - 0.5, i * stride - 0.5), size, size, fill=False,
-                                edgecolor="#d62728", linewidth=2.5))
+        axes[0].add_patch(
+            Rectangle(
+                (b * stride + q - 0.45, a * stride + p - 0.45), 0.9, 0.9, fill=False, edgecolor="#ff7f0e", linewidth=1.5
+            )
+        )
+    axes[0].add_patch(
+        Rectangle((j * stride - 0.5, i * stride - 0.5), size, size, fill=False, edgecolor="#d62728", linewidth=2.5)
+    )
     _grid(axes[1], out, f"max-pooled, {size}x{size} stride {stride}", "Blues", 0, 50)
     axes[1].add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", linewidth=2.5))
     _grid(axes[2], dx, "dx when dout = 1 everywhere", "Oranges", 0, 4)
-    fig.suptitle(f"window {k}: max {out[i, j]:g}, so its whole gradient goes to that one pixel; "
-                 "the others of the window get 0", fontsize=9)
+    fig.suptitle(
+        f"window {k}: max {out[i, j]:g}, so its whole gradient goes to that one pixel; the others of the window get 0",
+        fontsize=9,
+    )
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.8, wspace=0.15)
     return fig
 

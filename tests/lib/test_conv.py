@@ -45,8 +45,9 @@ def conv_autograd(x, Wt, b, stride, pad):
 
 def pool_autograd(x, size, stride):
     OH, OW = (x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1
-    shifted = [x[:, :, p : p + stride * OH : stride, q : q + stride * OW : stride]
-               for p in range(size) for q in range(size)]
+    shifted = [
+        x[:, :, p : p + stride * OH : stride, q : q + stride * OW : stride] for p in range(size) for q in range(size)
+    ]
     return anp.max(anp.stack(shifted), axis=0)
 
 
@@ -58,8 +59,9 @@ def test_im2col_conv_equals_the_loops(case, rng):
     out, cache = cv.conv2d_forward(x, Wt, b, stride, pad)
     assert out.shape == dout.shape
     np.testing.assert_allclose(out, out_loop, rtol=1e-12, atol=1e-12)
-    for fast, slow, name in zip(cv.conv2d_backward(dout, cache), cv.conv2d_backward_loop(dout, cache_loop),
-                                ("dx", "dW", "db")):
+    for fast, slow, name in zip(
+        cv.conv2d_backward(dout, cache), cv.conv2d_backward_loop(dout, cache_loop), ("dx", "dW", "db")
+    ):
         np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
@@ -68,8 +70,10 @@ def test_im2col_conv_equals_the_loops(case, rng):
 def test_conv_backward_matches_central_differences(case, pair, rng):
     x, Wt, b, dout = conv_data(rng, *case)
     stride, pad = case[-2:]
-    forward, backward = {"loop": (cv.conv2d_forward_loop, cv.conv2d_backward_loop),
-                         "im2col": (cv.conv2d_forward, cv.conv2d_backward)}[pair]
+    forward, backward = {
+        "loop": (cv.conv2d_forward_loop, cv.conv2d_backward_loop),
+        "im2col": (cv.conv2d_forward, cv.conv2d_backward),
+    }[pair]
     dx, dW, db = backward(dout, forward(x, Wt, b, stride, pad)[1])
     assert dx.shape == x.shape and dW.shape == Wt.shape and db.shape == b.shape
     assert rel_error(dx, numerical_gradient_array(lambda v: forward(v, Wt, b, stride, pad)[0], x.copy(), dout)) < 1e-8
@@ -81,8 +85,9 @@ def test_conv_backward_matches_central_differences(case, pair, rng):
 def test_conv_backward_matches_autograd(case, rng):
     x, Wt, b, dout = conv_data(rng, *case)
     stride, pad = case[-2:]
-    np.testing.assert_allclose(conv_autograd(x, Wt, b, stride, pad), cv.conv2d_forward(x, Wt, b, stride, pad)[0],
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        conv_autograd(x, Wt, b, stride, pad), cv.conv2d_forward(x, Wt, b, stride, pad)[0], rtol=1e-12, atol=1e-12
+    )
 
     def fake_loss(x, Wt, b):  # (out * dout).sum() has gradient dout with respect to out
         return anp.sum(conv_autograd(x, Wt, b, stride, pad) * dout)
@@ -126,16 +131,16 @@ def test_maxpool_equals_the_loops_and_autograd(case, rng):
     dout = rng.standard_normal(out.shape)
     dx = cv.maxpool_backward(dout, cache)
     np.testing.assert_allclose(dx, cv.maxpool_backward_loop(dout, cache_loop), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(dx, grad(lambda v: anp.sum(pool_autograd(v, size, stride) * dout))(x),
-                               rtol=1e-12, atol=1e-15)
-    assert rel_error(dx, numerical_gradient_array(lambda v: cv.maxpool_forward(v, size, stride)[0], x.copy(), dout)) < 1e-8
+    np.testing.assert_allclose(
+        dx, grad(lambda v: anp.sum(pool_autograd(v, size, stride) * dout))(x), rtol=1e-12, atol=1e-15
+    )
+    assert (
+        rel_error(dx, numerical_gradient_array(lambda v: cv.maxpool_forward(v, size, stride)[0], x.copy(), dout)) < 1e-8
+    )
 
 
 def test_max_routes_the_gradient_to_the_max_only():
-    x = np.array([[[[1.0, 5.0, 0.0, 2.0],
-                    [3.0, 2.0, 7.0, 1.0],
-                    [0.0, 0.0, 4.0, 4.0],
-                    [9.0, 1.0, 4.0, 4.0]]]])
+    x = np.array([[[[1.0, 5.0, 0.0, 2.0], [3.0, 2.0, 7.0, 1.0], [0.0, 0.0, 4.0, 4.0], [9.0, 1.0, 4.0, 4.0]]]])
     out, cache = cv.maxpool_forward(x)
     np.testing.assert_array_equal(out, [[[[5.0, 7.0], [9.0, 4.0]]]])
     dout = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
@@ -220,12 +225,16 @@ def test_a_small_convnet_learns_by_hand(rng):
 def test_nothing_changes_its_inputs(fn, rng):
     x, Wt, b, dout = conv_data(rng, 2, 2, 6, 6, 3, 3, 1, 1)
     copies = [a.copy() for a in (x, Wt, b, dout)]
-    forward, backward = {"loop": (cv.conv2d_forward_loop, cv.conv2d_backward_loop),
-                         "im2col": (cv.conv2d_forward, cv.conv2d_backward)}[fn]
+    forward, backward = {
+        "loop": (cv.conv2d_forward_loop, cv.conv2d_backward_loop),
+        "im2col": (cv.conv2d_forward, cv.conv2d_backward),
+    }[fn]
     _, cache = forward(x, Wt, b, 1, 1)
     backward(dout, cache)
-    pool_forward, pool_backward = {"loop": (cv.maxpool_forward_loop, cv.maxpool_backward_loop),
-                                   "im2col": (cv.maxpool_forward, cv.maxpool_backward)}[fn]
+    pool_forward, pool_backward = {
+        "loop": (cv.maxpool_forward_loop, cv.maxpool_backward_loop),
+        "im2col": (cv.maxpool_forward, cv.maxpool_backward),
+    }[fn]
     pooled, pool_cache = pool_forward(x)
     dp = np.ones_like(pooled)
     pool_backward(dp, pool_cache)
@@ -245,40 +254,67 @@ def _forwarded(layer):
     return layer
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda: cv.Conv2D(3, 8, 3).forward(np.zeros((5, 4, 8, 8))),
-     r"Conv2D\(3, 8, 3\)\.forward: expected x of shape \(N, 3, H, W\), got \(5, 4, 8, 8\)"),
-    (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((8, 8))), r"\(4-D\), got shape \(8, 8\); for one grey image"),
-    (lambda: cv.Conv2D(1, 2, 5).forward(np.zeros((1, 1, 4, 4))), r"kernel height 5 is larger than the input \(4\)"),
-    (lambda: cv.Conv2D(1, 2, 3, stride=2).forward(np.zeros((1, 1, 6, 6))), r"not a multiple of stride 2"),
-    (lambda: cv.MaxPool2D(2).forward(np.zeros((1, 1, 5, 4))),
-     r"MaxPool2D\(size=2, stride=2\)\.forward: .*\(5 - 2\) = 3 is not a multiple of stride 2"),
-    (lambda: cv.MaxPool2D(3, 1).forward(np.zeros((1, 1, 2, 2))), r"pool size 3 is larger than the input \(2\)"),
-    (lambda: cv.Conv2D(1, 2, 3).forward(np.full((1, 1, 4, 4), np.nan)), r"x contains NaN at index \(0, 0, 0, 0\)"),
-    (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((0, 1, 4, 4))), r"expected at least one image"),
-    (lambda: cv.conv2d_forward(np.zeros((1, 2, 4, 4)), np.zeros((3, 1, 3, 3)), np.zeros(3)),
-     r"conv2d_forward: expected filters W of shape \(F, 2, KH, KW\), got \(3, 1, 3, 3\)"),
-    (lambda: cv.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((3, 1, 3, 3)), np.zeros(2)),
-     r"expected b of shape \(F,\) = \(3,\), got \(2,\)"),
-    (lambda: cv.conv2d_forward_loop(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), pad=-1),
-     r"expected pad as an integer >= 0, got -1"),
-    (lambda: cv.Conv2D(1, 2, 0), r"Conv2D: expected kernel_size as an integer >= 1, got 0"),
-    (lambda: cv.Conv2D(1, 2, 3, init="zeros"), r"expected init in"),
-    (lambda: cv.conv2d_backward(np.full((1, 3, 3, 3), np.inf), cv.conv2d_forward(np.zeros((1, 1, 4, 4)),
-                                np.zeros((3, 1, 2, 2)), np.zeros(3))[1]),
-     r"conv2d_backward: dout contains an infinite value"),
-    (lambda: cv.conv2d_backward(np.zeros((1, 3, 2, 2)), cv.conv2d_forward(np.zeros((1, 1, 4, 4)),
-                                np.zeros((3, 1, 2, 2)), np.zeros(3))[1]),
-     r"conv2d_backward: expected dout of the output's shape \(1, 3, 3, 3\), got \(1, 3, 2, 2\)"),
-    (lambda: cv.MaxPool2D().backward(np.zeros((1, 1, 2, 2))), r"call forward before backward"),
-    (lambda: _forwarded(cv.Conv2D(1, 2, 3, rng=0)).backward(np.zeros((2, 2, 3, 3))),
-     r"Conv2D\(1, 2, 3\)\.backward: expected dout of the output's shape \(2, 2, 2, 2\), got \(2, 2, 3, 3\)"),
-    (lambda: _forwarded(cv.MaxPool2D()).backward(np.full((2, 1, 2, 2), np.nan)),
-     r"MaxPool2D\(size=2, stride=2\)\.backward: dout contains NaN"),
-    (lambda: _forwarded(cv.Flatten()).backward(np.zeros((2, 15))),
-     r"Flatten\(\)\.backward: expected dout of the output's shape \(2, 16\), got \(2, 15\)"),
-    (lambda: cv.im2col(np.array([[[["a"]]]]), 1, 1), r"expected x as a numeric array, got dtype <U1"),
-])
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: cv.Conv2D(3, 8, 3).forward(np.zeros((5, 4, 8, 8))),
+            r"Conv2D\(3, 8, 3\)\.forward: expected x of shape \(N, 3, H, W\), got \(5, 4, 8, 8\)",
+        ),
+        (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((8, 8))), r"\(4-D\), got shape \(8, 8\); for one grey image"),
+        (lambda: cv.Conv2D(1, 2, 5).forward(np.zeros((1, 1, 4, 4))), r"kernel height 5 is larger than the input \(4\)"),
+        (lambda: cv.Conv2D(1, 2, 3, stride=2).forward(np.zeros((1, 1, 6, 6))), r"not a multiple of stride 2"),
+        (
+            lambda: cv.MaxPool2D(2).forward(np.zeros((1, 1, 5, 4))),
+            r"MaxPool2D\(size=2, stride=2\)\.forward: .*\(5 - 2\) = 3 is not a multiple of stride 2",
+        ),
+        (lambda: cv.MaxPool2D(3, 1).forward(np.zeros((1, 1, 2, 2))), r"pool size 3 is larger than the input \(2\)"),
+        (lambda: cv.Conv2D(1, 2, 3).forward(np.full((1, 1, 4, 4), np.nan)), r"x contains NaN at index \(0, 0, 0, 0\)"),
+        (lambda: cv.Conv2D(1, 2, 3).forward(np.zeros((0, 1, 4, 4))), r"expected at least one image"),
+        (
+            lambda: cv.conv2d_forward(np.zeros((1, 2, 4, 4)), np.zeros((3, 1, 3, 3)), np.zeros(3)),
+            r"conv2d_forward: expected filters W of shape \(F, 2, KH, KW\), got \(3, 1, 3, 3\)",
+        ),
+        (
+            lambda: cv.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((3, 1, 3, 3)), np.zeros(2)),
+            r"expected b of shape \(F,\) = \(3,\), got \(2,\)",
+        ),
+        (
+            lambda: cv.conv2d_forward_loop(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), pad=-1),
+            r"expected pad as an integer >= 0, got -1",
+        ),
+        (lambda: cv.Conv2D(1, 2, 0), r"Conv2D: expected kernel_size as an integer >= 1, got 0"),
+        (lambda: cv.Conv2D(1, 2, 3, init="zeros"), r"expected init in"),
+        (
+            lambda: cv.conv2d_backward(
+                np.full((1, 3, 3, 3), np.inf),
+                cv.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((3, 1, 2, 2)), np.zeros(3))[1],
+            ),
+            r"conv2d_backward: dout contains an infinite value",
+        ),
+        (
+            lambda: cv.conv2d_backward(
+                np.zeros((1, 3, 2, 2)),
+                cv.conv2d_forward(np.zeros((1, 1, 4, 4)), np.zeros((3, 1, 2, 2)), np.zeros(3))[1],
+            ),
+            r"conv2d_backward: expected dout of the output's shape \(1, 3, 3, 3\), got \(1, 3, 2, 2\)",
+        ),
+        (lambda: cv.MaxPool2D().backward(np.zeros((1, 1, 2, 2))), r"call forward before backward"),
+        (
+            lambda: _forwarded(cv.Conv2D(1, 2, 3, rng=0)).backward(np.zeros((2, 2, 3, 3))),
+            r"Conv2D\(1, 2, 3\)\.backward: expected dout of the output's shape \(2, 2, 2, 2\), got \(2, 2, 3, 3\)",
+        ),
+        (
+            lambda: _forwarded(cv.MaxPool2D()).backward(np.full((2, 1, 2, 2), np.nan)),
+            r"MaxPool2D\(size=2, stride=2\)\.backward: dout contains NaN",
+        ),
+        (
+            lambda: _forwarded(cv.Flatten()).backward(np.zeros((2, 15))),
+            r"Flatten\(\)\.backward: expected dout of the output's shape \(2, 16\), got \(2, 15\)",
+        ),
+        (lambda: cv.im2col(np.array([[[["a"]]]]), 1, 1), r"expected x as a numeric array, got dtype <U1"),
+    ],
+)
 def test_bad_inputs_get_clear_errors(call, message):
     with pytest.raises((ValueError, TypeError, RuntimeError), match=message):
         call()
