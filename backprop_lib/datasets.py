@@ -81,6 +81,32 @@ def iris():
     return Iris(X, y, tuple(header.split(",")[:4]), class_names)
 
 
+Digits = namedtuple("Digits", "X y")
+
+
+def digits():
+    """The 8x8 handwritten digits, shipped with the package -> Digits(X: (1797, 1, 8, 8), y: (1797,)).
+
+    X holds images as (N, C, H, W) with one grey channel, the 16 grey levels scaled to [0, 1]
+    (float64); y holds the digit 0..9 (int64). The data is the UCI optical digits test set as
+    scikit-learn ships it (BSD-3; see data/DIGITS-LICENSE.txt).
+    """
+    import gzip
+    import io
+    from importlib import resources
+
+    where = "digits"
+    raw = resources.files("backprop_lib").joinpath("data/digits.csv.gz").read_bytes()
+    table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",", dtype=np.int64, ndmin=2)  # (N, 65)
+    if table.shape != (1797, 65):
+        raise ValueError(f"{where}: expected 1797 rows of 64 pixels and a label, got a table of shape {table.shape}")
+    pixels, y = table[:, :64], table[:, 64]
+    if pixels.min() < 0 or pixels.max() > 16 or y.min() < 0 or y.max() > 9:
+        raise ValueError(f"{where}: expected pixels in 0..16 and labels in 0..9; the data file is damaged")
+    X = (pixels / 16.0).reshape(-1, 1, 8, 8)  # (N, 1, 8, 8)
+    return Digits(X, y)
+
+
 def train_test_split(X, y, test_fraction=0.2, rng=0):
     """Disjoint split: a seeded permutation, so no sample is in both parts -> X_train, X_test, y_train, y_test."""
     if not 0 < test_fraction < 1:
