@@ -7,6 +7,8 @@ Shapes use the same letters everywhere:
     H  hidden units
     C  classes (or outputs)
 
+Images are (N, C, H, W): channels, height and width; filters are (F, C, KH, KW).
+
 Pure functions do the maths (`dense_forward`, `softmax_backward`, ...); thin classes
 (`Dense`, `ReLU`, `SoftmaxCrossEntropy`, `Sequential`, `SGD`, ...) make a friendly API on
 top. Nothing here changes NumPy's global state, and everything random takes an `rng`.
@@ -18,7 +20,7 @@ little more than importing NumPy.
 
 import importlib
 
-from . import activations, checks, datasets, dropout, gradcheck, init, layers, losses, model, neuron, normalization, optim
+from . import activations, checks, conv, datasets, dropout, gradcheck, init, layers, losses, model, neuron, normalization, optim
 from .activations import (
     LeakyReLU,
     ReLU,
@@ -32,6 +34,7 @@ from .activations import (
     softmax_jacobian,
     softmax_jacobian_batched,
 )
+from .conv import Conv2D, Flatten, MaxPool2D, conv2d_backward, conv2d_forward, maxpool_backward, maxpool_forward
 from .dropout import Dropout, dropout_backward, dropout_forward
 from .gradcheck import (
     check_forward_backward,
@@ -69,7 +72,7 @@ _LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing", "exercis
 
 __all__ = [
     # layers and activations
-    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "BatchNorm", "Dropout",
+    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "BatchNorm", "Dropout", "Conv2D", "MaxPool2D", "Flatten",
     # losses
     "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy",
     # models and optimisers
@@ -78,12 +81,12 @@ __all__ = [
     "dense_forward", "dense_backward", "softmax", "softmax_backward", "softmax_backward_einsum",
     "softmax_backward_loop", "softmax_jacobian", "softmax_jacobian_batched", "cross_entropy",
     "softmax_cross_entropy", "one_hot", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_staged",
-    "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward",
+    "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward", "conv2d_forward", "conv2d_backward", "maxpool_forward", "maxpool_backward",
     # gradient checking
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "datasets", "dropout", "gradcheck", "init", "layers", "normalization", "losses", "model", "neuron", "optim",
+    "activations", "checks", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "normalization", "losses", "model", "neuron", "optim",
     *_LAZY,
 ]
 

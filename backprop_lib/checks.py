@@ -45,10 +45,13 @@ def _fmt(arr, rows=3, cols=4):
     a = np.asarray(arr)
     if a.ndim == 0:
         return f"{a.item():.6g}"
+    lead = ""
+    if a.ndim > 2:  # images and the like: the first (H, W) plane says enough
+        lead, a = "[" + "0, " * (a.ndim - 2) + ":, :] ", a[(0,) * (a.ndim - 2)]
     corner = a[tuple(slice(0, rows if i == 0 else cols) for i in range(a.ndim))]
     more = " ..." if corner.size < a.size else ""
     text = np.array2string(corner + 0.0, precision=5, suppress_small=False, separator=", ", max_line_width=66)
-    return text.replace("\n", "\n" + " " * 22) + more  # continuation rows line up under the first
+    return lead + text.replace("\n", "\n" + " " * 22) + more  # continuation rows line up under the first
 
 
 def _close(a, b, rtol, atol):

@@ -21,6 +21,7 @@ import numpy as np
 
 import backprop_lib.timing as T
 
+from .conv import conv_rows
 from .nnfs_style import nnfs_step
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,8 @@ class Row:
         return f"{'≤' if self.better == 'lower' else '≥'} {self.goal:g}"
 
     def as_dict(self):
-        return dict(section=self.section, what=self.what, ratio=self.ratio, spread=self.spread,
+        ratio = None if self.ratio != self.ratio else self.ratio  # NaN (not measured) is null in JSON
+        return dict(section=self.section, what=self.what, ratio=ratio, spread=self.spread,
                     goal=self.goal, better=self.better, met=self.met, note=self.note)
 
 
@@ -236,6 +238,8 @@ def main(argv=None):
                            {"library / bound": 1.15}, 15, 0.05)
     log("softmax backward and the fused gradient")
     softmax_forms(rows, rounds)
+    log("convolution: loops against im2col, one BLAS thread")
+    rows.extend(conv_rows(Row, quick=args.quick))
     log("import time")
     import_time(rows, 5 if args.quick else 25)
     if args.notebooks:

@@ -23,6 +23,8 @@ _WHERE = {
     "loss_surface_explorer": "optimisers",
     "batch_noise_explorer": "regularization",
     "draw_batchnorm_graph": "regularization",
+    "conv_window_explorer": "conv",
+    "maxpool_router": "conv",
 }
 
 
