@@ -56,8 +56,10 @@ class Optimizer:
     def _check(self, params, grads):
         where = f"{self}.step"
         if not isinstance(params, dict) or not isinstance(grads, dict):
-            raise TypeError(f"{where}: expected params and grads as dicts name -> array, "
-                            f"got {type(params).__name__} and {type(grads).__name__}")
+            raise TypeError(
+                f"{where}: expected params and grads as dicts name -> array, "
+                f"got {type(params).__name__} and {type(grads).__name__}"
+            )
         missing = params.keys() - grads.keys()
         if missing:
             raise KeyError(f"{where}: no gradient for {sorted(missing)}; call backward first")
@@ -67,15 +69,21 @@ class Optimizer:
         for key, p in params.items():
             g = grads[key]
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise TypeError(f"{where}: expected parameter {key!r} as a float ndarray (it is updated "
-                                f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}")
+                raise TypeError(
+                    f"{where}: expected parameter {key!r} as a float ndarray (it is updated "
+                    f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}"
+                )
             if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
                 raise TypeError(f"{where}: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
             if g.shape != p.shape:
-                raise ValueError(f"{where}: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}")
+                raise ValueError(
+                    f"{where}: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
+                )
             if not np.isfinite(g).all():
-                raise NonFiniteGradientError(f"{where}: gradient {key!r} contains NaN or inf; the loss has probably "
-                                 "diverged (try a smaller learning rate)")
+                raise NonFiniteGradientError(
+                    f"{where}: gradient {key!r} contains NaN or inf; the loss has probably "
+                    "diverged (try a smaller learning rate)"
+                )
 
     def update(self, key, p, g):
         raise NotImplementedError
@@ -141,6 +149,7 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
 # -- learning-rate schedules: functions of the step number t = 1, 2, ... ------------------------
+
 
 def _check_steps(n, name, where):
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

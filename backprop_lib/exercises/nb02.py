@@ -32,35 +32,53 @@ def _dX_over_batch(dout, cache):
 
 
 SHARED_MISTAKES = {
-    "dW ignores dout: it is the local derivative X summed up; each term must be weighted by dout[n, h].":
-        lambda dout, cache: (dout @ cache[1].T, cache[0].T @ np.ones_like(dout), dout.sum(axis=0)),
-    "dW is transposed: it has the shape of W, (D, H), so the batch axis N is the inner size of (D, N) @ (N, H).":
-        lambda dout, cache: (dout @ cache[1].T, dout.T @ cache[0], dout.sum(axis=0)),
-    "dX uses W without the transpose: dX[n, d] = sum over h of dout[n, h] * W[d, h].":
-        lambda dout, cache: (dout @ cache[1], cache[0].T @ dout, dout.sum(axis=0)),
+    "dW ignores dout: it is the local derivative X summed up; each term must be weighted by dout[n, h].": lambda dout, cache: (
+        dout @ cache[1].T,
+        cache[0].T @ np.ones_like(dout),
+        dout.sum(axis=0),
+    ),
+    "dW is transposed: it has the shape of W, (D, H), so the batch axis N is the inner size of (D, N) @ (N, H).": lambda dout, cache: (
+        dout @ cache[1].T,
+        dout.T @ cache[0],
+        dout.sum(axis=0),
+    ),
+    "dX uses W without the transpose: dX[n, d] = sum over h of dout[n, h] * W[d, h].": lambda dout, cache: (
+        dout @ cache[1],
+        cache[0].T @ dout,
+        dout.sum(axis=0),
+    ),
     "db sums over the units instead of the samples: b_h is added to column h of every row, so db[h] "
-    "sums column h of dout over n.":
-        lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.sum(axis=1)),
-    "dW and db hold only the last sample: each sample adds its contribution (+=), and the total is the sum.":
-        _last_sample_only,
-    "dX adds up every sample: X[n, d] appears in row n of Z only, so row n of dX uses row n of dout only.":
-        _dX_over_batch,
+    "sums column h of dout over n.": lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.sum(axis=1)),
+    "dW and db hold only the last sample: each sample adds its contribution (+=), and the total is the sum.": _last_sample_only,
+    "dX adds up every sample: X[n, d] appears in row n of Z only, so row n of dX uses row n of dout only.": _dX_over_batch,
     "dW and db are averaged over the batch: the layer adds the samples' contributions up; any 1/N "
-    "belongs to the loss, which has already put it into dout.":
-        lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout / len(dout), dout.mean(axis=0)),
+    "belongs to the loss, which has already put it into dout.": lambda dout, cache: (
+        dout @ cache[1].T,
+        cache[0].T @ dout / len(dout),
+        dout.mean(axis=0),
+    ),
     "dX, dW and db are right but in the wrong order: return (dX, dW, db), the order of the layer's "
-    "inputs X, W, b.":
-        lambda dout, cache: (cache[0].T @ dout, dout @ cache[1].T, dout.sum(axis=0)),
+    "inputs X, W, b.": lambda dout, cache: (cache[0].T @ dout, dout @ cache[1].T, dout.sum(axis=0)),
 }
 LOOP_HINT = "for every entry, add up dout[m, h] times the local derivative over all the Z[m, h] it touches."
-VECTOR_HINT = "each gradient has the shape of what it differentiates; the sum over h or over n is the inner size of a product."
+VECTOR_HINT = (
+    "each gradient has the shape of what it differentiates; the sum over h or over n is the inner size of a product."
+)
 
 
 def _check_both(fn, hint):
     result = None
     for dout, cache in _cases():
-        result = check_function(fn, _reference, dout, cache, name=getattr(fn, "__name__", None),
-                                outputs=("dX", "dW", "db"), mistakes=SHARED_MISTAKES, hint=hint)
+        result = check_function(
+            fn,
+            _reference,
+            dout,
+            cache,
+            name=getattr(fn, "__name__", None),
+            outputs=("dX", "dW", "db"),
+            mistakes=SHARED_MISTAKES,
+            hint=hint,
+        )
         if not result:
             return result
     return result
@@ -83,13 +101,18 @@ def _columns_reference(dout_c, Xc, Wc):
 
 
 COLUMNS_MISTAKES = {
-    "dbc sums over the wrong axis: the samples are now the columns, axis 1.":
-        lambda dout_c, Xc, Wc: (Wc.T @ dout_c, dout_c @ Xc.T, dout_c.sum(axis=0)),
+    "dbc sums over the wrong axis: the samples are now the columns, axis 1.": lambda dout_c, Xc, Wc: (
+        Wc.T @ dout_c,
+        dout_c @ Xc.T,
+        dout_c.sum(axis=0),
+    ),
     "dWc is transposed: it has the shape of Wc, (H, D), so the sample axis N must be the inner size "
-    "of (H, N) @ (N, D).":
-        lambda dout_c, Xc, Wc: (Wc.T @ dout_c, Xc @ dout_c.T, dout_c.sum(axis=1)),
-    "dXc is transposed: it has the shape of Xc, (D, N), which is (D, H) @ (H, N).":
-        lambda dout_c, Xc, Wc: (dout_c.T @ Wc, dout_c @ Xc.T, dout_c.sum(axis=1)),
+    "of (H, N) @ (N, D).": lambda dout_c, Xc, Wc: (Wc.T @ dout_c, Xc @ dout_c.T, dout_c.sum(axis=1)),
+    "dXc is transposed: it has the shape of Xc, (D, N), which is (D, H) @ (H, N).": lambda dout_c, Xc, Wc: (
+        dout_c.T @ Wc,
+        dout_c @ Xc.T,
+        dout_c.sum(axis=1),
+    ),
 }
 
 
@@ -97,6 +120,14 @@ def check_dense_backward_columns(fn):
     """fn(dout_c, Xc, Wc) -> (dXc, dWc, dbc), with Xc: (D, N), Wc: (H, D), dout_c: (H, N)."""
     rng = np.random.default_rng(21)
     dout_c, Xc, Wc = rng.standard_normal((3, 6)), rng.standard_normal((4, 6)), rng.standard_normal((3, 4))
-    return check_function(fn, _columns_reference, dout_c, Xc, Wc, name=getattr(fn, "__name__", None),
-                          outputs=("dXc", "dWc", "dbc"), mistakes=COLUMNS_MISTAKES,
-                          hint="write down the shape of each gradient first; N is now the last axis.")
+    return check_function(
+        fn,
+        _columns_reference,
+        dout_c,
+        Xc,
+        Wc,
+        name=getattr(fn, "__name__", None),
+        outputs=("dXc", "dWc", "dbc"),
+        mistakes=COLUMNS_MISTAKES,
+        hint="write down the shape of each gradient first; N is now the last axis.",
+    )

@@ -15,6 +15,7 @@ def _inputs(seed, shape=(3, 4)):
 
 # -- momentum -------------------------------------------------------------------------------------
 
+
 def _momentum_reference(p, g, v, lr, mu):
     opt = Momentum(lr, mu)
     p, opt.state["p"] = p.copy(), v.copy()
@@ -25,15 +26,23 @@ def _momentum_reference(p, g, v, lr, mu):
 MOMENTUM_MISTAKES = {
     "The sign is flipped: the velocity should collect -lr * g (downhill), v = mu * v - lr * g, "
     "and then p = p + v.": lambda p, g, v, lr, mu: (p + mu * v + lr * g, mu * v + lr * g),
-    "The step uses the old velocity: update v first, v = mu * v - lr * g, then move p by the new v.":
-        lambda p, g, v, lr, mu: (p + v, mu * v - lr * g),
-    "The velocity never decays: multiply the old velocity by mu before adding -lr * g.":
-        lambda p, g, v, lr, mu: (p + v - lr * g, v - lr * g),
-    "lr and mu are swapped: mu multiplies the old velocity, lr the gradient.":
-        lambda p, g, v, lr, mu: (p + lr * v - mu * g, lr * v - mu * g),
+    "The step uses the old velocity: update v first, v = mu * v - lr * g, then move p by the new v.": lambda p, g, v, lr, mu: (
+        p + v,
+        mu * v - lr * g,
+    ),
+    "The velocity never decays: multiply the old velocity by mu before adding -lr * g.": lambda p, g, v, lr, mu: (
+        p + v - lr * g,
+        v - lr * g,
+    ),
+    "lr and mu are swapped: mu multiplies the old velocity, lr the gradient.": lambda p, g, v, lr, mu: (
+        p + lr * v - mu * g,
+        lr * v - mu * g,
+    ),
     "That is the exponential-average convention (v = mu * v + (1 - mu) * g, p = p - lr * v); this "
-    "notebook's velocity is v = mu * v - lr * g, p = p + v.":
-        lambda p, g, v, lr, mu: (p - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g),
+    "notebook's velocity is v = mu * v - lr * g, p = p + v.": lambda p, g, v, lr, mu: (
+        p - lr * (mu * v + (1 - mu) * g),
+        mu * v + (1 - mu) * g,
+    ),
 }
 
 
@@ -42,7 +51,14 @@ def check_momentum_step(fn):
     rng, p, g = _inputs(3)
     v = 0.1 * rng.standard_normal(p.shape)
     return check_function(
-        fn, _momentum_reference, p, g, v, 0.1, 0.9, name=getattr(fn, "__name__", "momentum_step"),
+        fn,
+        _momentum_reference,
+        p,
+        g,
+        v,
+        0.1,
+        0.9,
+        name=getattr(fn, "__name__", "momentum_step"),
         outputs=("p_new", "v_new"),
         hint="two lines: the new velocity from the old one and the gradient, then the parameters from the new velocity.",
         mistakes=MOMENTUM_MISTAKES,
@@ -50,6 +66,7 @@ def check_momentum_step(fn):
 
 
 # -- Adam -----------------------------------------------------------------------------------------
+
 
 def _adam_reference(p, g, m, v, t, lr, beta1, beta2, eps):
     opt = Adam(lr, beta1, beta2, eps)
@@ -82,21 +99,24 @@ def _adam_mistake(variant):
 ADAM_MISTAKES = {
     "The bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t) before the "
     "step: m and v both start at 0, so for the first steps they are biased towards 0.": _adam_mistake("no_correction"),
-    "Only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1**t).":
-        _adam_mistake("no_m_correction"),
-    "Only m is bias-corrected: v needs its own correction, v_hat = v / (1 - beta2**t).":
-        _adam_mistake("no_v_correction"),
-    "eps is inside the square root: the step divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps).":
-        _adam_mistake("eps_inside"),
+    "Only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1**t).": _adam_mistake(
+        "no_m_correction"
+    ),
+    "Only m is bias-corrected: v needs its own correction, v_hat = v / (1 - beta2**t).": _adam_mistake(
+        "no_v_correction"
+    ),
+    "eps is inside the square root: the step divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps).": _adam_mistake(
+        "eps_inside"
+    ),
     "beta1 and beta2 are swapped: beta1 goes with the first moment m (the mean of g), beta2 with the "
-    "second moment v (the mean of g**2), in the averages and in their corrections.":
-        _adam_mistake("betas_swapped"),
+    "second moment v (the mean of g**2), in the averages and in their corrections.": _adam_mistake("betas_swapped"),
     "The averages are the wrong way round: the old moment keeps the weight beta, the new gradient "
     "gets 1 - beta, m = beta1 * m + (1 - beta1) * g.": _adam_mistake("one_minus_swapped"),
     "The step uses the moments from before this step: update m and v with the new gradient first, "
     "then bias-correct them and step.": _adam_mistake("old_moments"),
-    "The sign is flipped: the step goes against the gradient, p = p - lr * m_hat / (sqrt(v_hat) + eps).":
-        _adam_mistake("sign"),
+    "The sign is flipped: the step goes against the gradient, p = p - lr * m_hat / (sqrt(v_hat) + eps).": _adam_mistake(
+        "sign"
+    ),
 }
 
 
@@ -109,9 +129,20 @@ def check_adam_step(fn):
     m = 0.05 * rng.standard_normal(p.shape)
     v = 0.01 * rng.random(p.shape) ** 2
     return check_function(
-        fn, _adam_reference, p, g, m, v, 3, 0.1, 0.9, 0.99, 1e-3, name=getattr(fn, "__name__", "adam_step"),
+        fn,
+        _adam_reference,
+        p,
+        g,
+        m,
+        v,
+        3,
+        0.1,
+        0.9,
+        0.99,
+        1e-3,
+        name=getattr(fn, "__name__", "adam_step"),
         outputs=("p_new", "m_new", "v_new"),
         hint="update m and v with the new gradient, divide each by (1 - beta**t), then step by "
-             "lr * m_hat / (sqrt(v_hat) + eps).",
+        "lr * m_hat / (sqrt(v_hat) + eps).",
         mistakes=ADAM_MISTAKES,
     )

@@ -40,8 +40,10 @@ def neuron_graph_svg(t):
     x_leaf, x_mul, x_sum, x_relu, x_end = 40, 240, 440, 590, 710
     y_b = ys_in[-1] + 50
     h = y_b + 40
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{x_end + 10}" height="{h}" '
-             'font-family="sans-serif" font-size="12">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{x_end + 10}" height="{h}" '
+        'font-family="sans-serif" font-size="12">'
+    ]
 
     def line(x1, y1, x2, y2):
         parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#999" stroke-width="1.5"/>')
@@ -59,8 +61,9 @@ def neuron_graph_svg(t):
         parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle" font-weight="bold">{escape(text)}</text>')
 
     def leaf(x, y, text):
-        parts.append(f'<text x="{x}" y="{y + 4}" text-anchor="end" fill="{GREY}" font-style="italic">'
-                     f'{escape(text)}</text>')
+        parts.append(
+            f'<text x="{x}" y="{y + 4}" text-anchor="end" fill="{GREY}" font-style="italic">{escape(text)}</text>'
+        )
 
     dz = t["upstream"]["sum"]
     for i in range(D):
@@ -109,8 +112,7 @@ def neuron_table_html(t):
         f"<p>z = {t['z']:.3f}, out = relu(z) = {t['out']:.3f}; the ReLU {state}.</p>"
         "<table style='border-collapse:collapse' cellpadding='4'>"
         "<tr><th>param</th><th>dout × relu' × ∂z/∂p × ∂p/∂param</th><th>gradient</th>"
-        "<th>input</th><th>dout × relu' × ∂z/∂p × ∂p/∂input</th><th>gradient</th></tr>"
-        + "".join(rows) + "</table>"
+        "<th>input</th><th>dout × relu' × ∂z/∂p × ∂p/∂input</th><th>gradient</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -121,8 +123,17 @@ def neuron_explorer(x=(1.0, -2.0, 3.0), w=(-3.0, -1.0, 2.0), b=1.0, dout=1.0):
     layout = W.Layout(width="210px")
 
     def slider(name, value):
-        return W.FloatSlider(value=value, min=-4, max=4, step=0.1, description=name, style=style, layout=layout,
-                             continuous_update=True, readout_format=".1f")
+        return W.FloatSlider(
+            value=value,
+            min=-4,
+            max=4,
+            step=0.1,
+            description=name,
+            style=style,
+            layout=layout,
+            continuous_update=True,
+            readout_format=".1f",
+        )
 
     xs = [slider(f"x{i}", v) for i, v in enumerate(x)]
     ws = [slider(f"w{i}", v) for i, v in enumerate(w)]

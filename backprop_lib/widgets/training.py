@@ -67,12 +67,15 @@ def _png(model, X, y, history, diverged, resolution, title):
     ax_a.set_title("training accuracy")
     for ax in (ax_l, ax_a):
         ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.35)  # fixed: tight_layout doubles the cost
+    fig.subplots_adjust(
+        left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.35
+    )  # fixed: tight_layout doubles the cost
     return png_bytes(fig, 72)
 
 
-def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", steps=1000, rng=0,
-            resolution=100, auto=True):
+def trainer(
+    X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", steps=1000, rng=0, resolution=100, auto=True
+):
     """Controls for one training run of a D-hidden-C classifier on (X, y) (default: the CS231n spiral).
 
     Changing a control retrains (while "retrain on change" is ticked), or press Train. The view
@@ -91,16 +94,43 @@ def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", step
     style = {"description_width": "140px"}
     layout = W.Layout(width="400px")
     controls = {
-        "lr": W.FloatLogSlider(value=lr, base=10, min=-3, max=2, step=0.5, description="learning rate",
-                               readout_format=".3g", continuous_update=False, style=style, layout=layout),
-        "hidden": W.SelectionSlider(options=HIDDEN, value=hidden, description="hidden units",
-                                    continuous_update=False, style=style, layout=layout),
-        "reg": W.SelectionSlider(options=REGS, value=reg, description="L2 strength",
-                                 continuous_update=False, style=style, layout=layout),
-        "activation": W.ToggleButtons(options=("relu", "tanh", "sigmoid"), value=activation,
-                                      description="activation", style={**style, "button_width": "90px"}),
-        "steps": W.SelectionSlider(options=STEPS, value=steps, description="steps (full batch)",
-                                   continuous_update=False, style=style, layout=layout),
+        "lr": W.FloatLogSlider(
+            value=lr,
+            base=10,
+            min=-3,
+            max=2,
+            step=0.5,
+            description="learning rate",
+            readout_format=".3g",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "hidden": W.SelectionSlider(
+            options=HIDDEN,
+            value=hidden,
+            description="hidden units",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "reg": W.SelectionSlider(
+            options=REGS, value=reg, description="L2 strength", continuous_update=False, style=style, layout=layout
+        ),
+        "activation": W.ToggleButtons(
+            options=("relu", "tanh", "sigmoid"),
+            value=activation,
+            description="activation",
+            style={**style, "button_width": "90px"},
+        ),
+        "steps": W.SelectionSlider(
+            options=STEPS,
+            value=steps,
+            description="steps (full batch)",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
         "auto": W.Checkbox(value=auto, description="retrain when a control changes", indent=False),
     }
     button = W.Button(description="Train", button_style="primary", icon="play")
@@ -112,14 +142,15 @@ def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", step
         t0 = time.perf_counter()
         model, history, error = train_once(X, y, c["lr"], c["hidden"], c["reg"], c["activation"], c["steps"], rng)
         seconds = time.perf_counter() - t0
-        setting = (f"lr {c['lr']:.3g}, {c['hidden']} {c['activation']} units, L2 {c['reg']:g}, "
-                   f"{c['steps']} steps")
+        setting = f"lr {c['lr']:.3g}, {c['hidden']} {c['activation']} units, L2 {c['reg']:g}, {c['steps']} steps"
         if error:
             status.value = f"<p style='color:{RED}'><b>Training diverged.</b> {escape(error)}</p><p>{setting}</p>"
         else:
             loss, acc = model.loss(X, y), model.accuracy(X, y)
-            status.value = (f"<p>{setting}: final loss <b>{loss:.4f}</b>, training accuracy "
-                            f"<b style='color:{GREEN}'>{acc:.3f}</b> (trained in {seconds:.2f} s)</p>")
+            status.value = (
+                f"<p>{setting}: final loss <b>{loss:.4f}</b>, training accuracy "
+                f"<b style='color:{GREEN}'>{acc:.3f}</b> (trained in {seconds:.2f} s)</p>"
+            )
         title = f"{c['hidden']} {c['activation']} units"
         view.value = _png(model, X, y, history, bool(error), resolution, title)
 
@@ -132,8 +163,9 @@ def trainer(X=None, y=None, lr=1.0, hidden=50, reg=1e-3, activation="relu", step
             w.observe(changed, names="value")
     button.on_click(train)
     train()
-    left = W.VBox([*(controls[k] for k in ("lr", "hidden", "reg", "steps", "activation")),
-                   W.HBox([button, controls["auto"]])])
+    left = W.VBox(
+        [*(controls[k] for k in ("lr", "hidden", "reg", "steps", "activation")), W.HBox([button, controls["auto"]])]
+    )
     box = W.VBox([left, view, status])
     box.controls, box.button, box.view, box.status = controls, button, view, status
     box.train = train

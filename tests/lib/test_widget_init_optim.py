@@ -12,6 +12,7 @@ PNG = b"\x89PNG"
 
 # -- backprop_lib.init ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("scheme", ["nnfs", "xavier", "he"])
 def test_library_schemes_match_dense_layers(scheme):
     W = init.init_weights(7, 5, scheme, np.random.default_rng(3))
@@ -24,8 +25,12 @@ def test_each_scheme_has_the_documented_spread(scheme):
     W = init.init_weights(D, H, scheme, 0)
     assert W.shape == (D, H)
     std = init.init_std(scheme, D, H)
-    assert std == {"zeros": 0, "nnfs": 0.01, "xavier": 0.05, "glorot": np.sqrt(2 / 500), "he": np.sqrt(2 / 400),
-                   "normal": 1}[scheme]
+    assert (
+        std
+        == {"zeros": 0, "nnfs": 0.01, "xavier": 0.05, "glorot": np.sqrt(2 / 500), "he": np.sqrt(2 / 400), "normal": 1}[
+            scheme
+        ]
+    )
     assert W.std() == pytest.approx(std, rel=0.02, abs=0)
 
 
@@ -112,6 +117,7 @@ def test_layer_statistics_is_deterministic():
 
 # -- the initialisation widget ----------------------------------------------------------------------
 
+
 def test_init_explorer_redraws_when_each_control_moves():
     box = wi.init_explorer(init="xavier", activation="tanh", depth=4, width=32, n_samples=32)
     assert bytes(box.view.value).startswith(PNG) and "activations" in box.summary.value
@@ -143,6 +149,7 @@ def test_init_explorer_rejects_bad_arguments():
 
 
 # -- the optimiser widget ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("surface", list(wo.SURFACES))
 def test_surface_gradients_match_central_differences(surface):
