@@ -92,8 +92,8 @@ class Timings:
         for name, t in self.times.items():
             q1, q3 = np.percentile(t, [25, 75])
             r1, r3 = self.spread(name)
-            out.append(dict(name=name, median_us=1e6 * self.median(name), q1_us=1e6 * q1, q3_us=1e6 * q3,
-                            ratio=self.ratio(name), ratio_q1=r1, ratio_q3=r3))
+            out.append({"name": name, "median_us": 1e6 * self.median(name), "q1_us": 1e6 * q1, "q3_us": 1e6 * q3,
+                        "ratio": self.ratio(name), "ratio_q1": r1, "ratio_q3": r3})
         return out
 
     def to_dict(self):

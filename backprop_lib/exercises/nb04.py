@@ -73,7 +73,7 @@ def _nan_pattern(fn):
     try:
         with np.errstate(all="ignore"):
             got = np.asarray(fn(EXTREME.copy()), dtype=np.float64)
-    except Exception:  # the full check reports the exception
+    except Exception:  # noqa: BLE001 (any error: the full check reports it)
         return None
     if got.shape != EXTREME.shape:
         return None
@@ -180,17 +180,22 @@ def check_softmax_vjps(softmax_fn, log_softmax_fn):
     Each on a square batch first (where a missing keepdims broadcasts silently), then a tall
     one; prints one verdict per function and returns a CheckResult that passes if both do.
     """
-    hints = ("Write (J g)_i as a sum over j and split it at delta_ij; one of the two parts is the same number "
-             "for every i of a sample, shape (N, 1).",
-             "The Jacobian of log s_i is delta_ij - s_j; multiply it out like the softmax's.")
+    hints = (
+        ("Write (J g)_i as a sum over j and split it at delta_ij; one of the two parts is the same number "
+         "for every i of a sample, shape (N, 1)."),
+        "The Jacobian of log s_i is delta_ij - s_j; multiply it out like the softmax's.",
+    )
+
+    def on(fn, reference, mistakes, hint, seed, shape):
+        args = _vjp_inputs(seed, shape)
+        return lambda: check_function(fn, reference, *args, hint=hint, mistakes=mistakes, quiet=True)
+
     results = []
     for fn, reference, mistakes, hint in [(softmax_fn, softmax_vjp_reference, SOFTMAX_VJP_MISTAKES, hints[0]),
                                           (log_softmax_fn, log_softmax_vjp_reference, LOG_SOFTMAX_VJP_MISTAKES,
                                            hints[1])]:
-        results.append(first_failure([
-            lambda fn=fn, r=reference, m=mistakes, h=hint, args=_vjp_inputs(seed, shape):
-                check_function(fn, r, *args, hint=h, mistakes=m, quiet=True)
-            for seed, shape in [(4, (4, 4)), (5, (6, 5))]]))
+        results.append(first_failure([on(fn, reference, mistakes, hint, seed, shape)
+                                      for seed, shape in [(4, (4, 4)), (5, (6, 5))]]))
     message = "\n".join(r.message for r in results)
     print(message)
     status = "todo" if any(r.status == "todo" for r in results) else None

@@ -200,7 +200,7 @@ def _saturation(fn):
         with np.errstate(all="ignore"):
             got = fn(*(a.copy() for a in BCE_EXTREME))
             loss, dlogits = float(got[0]), np.asarray(got[1], dtype=np.float64)
-    except Exception:  # not a (loss, dlogits) pair, or it raised: the full check says which
+    except Exception:  # noqa: BLE001 (not a (loss, dlogits) pair, or it raised: the full check says which)
         return None
     if dlogits.shape == BCE_EXTREME[0].shape and not np.isfinite(dlogits).all():
         return ("dlogits is NaN or inf at logits of +-800, where p rounds to exactly 1 or 0: it divides by p or "

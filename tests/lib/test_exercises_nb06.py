@@ -37,11 +37,11 @@ def deep_forward(X, layers):
 def deep_backward(logits, y, caches):
     N = logits.shape[0]
     dZ = (bl.softmax(logits) - bl.one_hot(y, logits.shape[1])) / N
-    grads = []
-    for l in reversed(range(len(caches))):
+    grads, dA = [], None
+    for l in reversed(range(len(caches))):  # the gate first, with this layer's own Z (a second way to write it)
         A_prev, W, Z = caches[l]
-        if l < len(caches) - 1:
-            dZ = dA * (Z > 0)  # noqa: F821 (dA comes from the layer above, one turn earlier)
+        if dA is not None:
+            dZ = dA * (Z > 0)
         grads.insert(0, (A_prev.T @ dZ, dZ.sum(axis=0)))
         dA = dZ @ W.T
     return grads
