@@ -241,8 +241,8 @@ def _against_reference(run, sizes, N, seed):
     return check_function(run, _deep(deep_forward_reference, deep_backward_reference), X, y, _layers(sizes, seed + 1),
                           name="deep_forward + deep_backward", outputs=_labels(sizes), n_samples=N,
                           mistakes=DEEP_MISTAKES, quiet=True,
-                          hint="Walk the layers backwards: dW = A_prev.T @ dZ, db = dZ.sum(axis=0), dA = dZ @ W.T, "
-                               "then the ReLU mask of the layer below.")
+                          hint="Walk the layers backwards, each with notebook 02's three rules, and gate the gradient "
+                               "passed down with the ReLU mask of the layer below (its own pre-activation).")
 
 
 def _gradient_check(run, sizes=(3, 5, 4, 3), N=6, seed=7):
