@@ -159,7 +159,8 @@ LOG_SOFTMAX_VJP_MISTAKES = {
     "The subtracted term is weighted the wrong way round: column j of delta_ij - s_j carries s_j, so "
     "the sum over i is of g alone and s_j multiplies it.": (
         lambda dout, probs: dout - (dout * probs).sum(axis=1, keepdims=True)),
-    "The sign is flipped: dz_j = g_j - s_j sum_i g_i.": lambda dout, probs: probs * dout.sum(axis=1, keepdims=True) - dout,
+    "The sign is flipped: dz_j = g_j - s_j sum_i g_i.": (
+        lambda dout, probs: probs * dout.sum(axis=1, keepdims=True) - dout),
     "The per-sample sums lost their axis (keepdims missing): on a square batch a shape (N,) array broadcasts "
     "along the classes.": lambda dout, probs: dout - probs * dout.sum(axis=1),
     "The sum runs over the batch (axis=0) instead of over one sample's classes (axis=1).": (

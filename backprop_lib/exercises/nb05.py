@@ -100,7 +100,8 @@ PER_SAMPLE_MISTAKES = {
 
 def check_cross_entropy_per_sample(fn):
     """fn(logits: (N, C), y: (N,)) -> losses: (N,); on a random batch and rows with a gap of 800."""
-    hint = "Never take np.log of a probability: subtract the row max m, then log s_i = (z_i - m) - log sum exp(z_k - m)."
+    hint = ("Never take np.log of a probability: subtract the row max m, then "
+            "log s_i = (z_i - m) - log sum exp(z_k - m).")
     rng = _rng(1)
     cases = [(rng.standard_normal((6, 4)), rng.integers(0, 4, size=6)),
              (np.array([[800.0, 0.0], [0.0, 800.0], [3.0, 1.0]]), np.array([1, 1, 0]))]

@@ -160,11 +160,11 @@ def deep_backward_reference(logits, y, caches):
 def _forward(X, layers, bug=None):
     caches, A = [], X
     last = len(layers) - 1
-    for l, (W, b) in enumerate(layers):
+    for i, (W, b) in enumerate(layers):
         A_in = X if bug == "reads X" else A
-        Z = A_in @ W + b  # (N, width of layer l)
+        Z = A_in @ W + b  # (N, width of layer i)
         caches.append((A_in, W, Z))
-        A = Z if l == last and bug != "relu on logits" else np.maximum(Z, 0)
+        A = Z if i == last and bug != "relu on logits" else np.maximum(Z, 0)
     return A, caches
 
 
@@ -174,16 +174,16 @@ def _backward(logits, y, caches, bug=None):
     if bug != "no 1/N":
         dZ = dZ / N  # (N, C)
     grads = [None] * len(caches)
-    for l in reversed(range(len(caches))):
-        A_prev, W, Z = caches[l]
+    for i in reversed(range(len(caches))):
+        A_prev, W, Z = caches[i]
         dW = dZ.T @ A_prev if bug == "dW transposed" else A_prev.T @ dZ
         db = dZ.sum(axis=1) if bug == "db axis" else dZ.sum(axis=0)
-        grads[l] = (dW, db)
-        if l == 0:
+        grads[i] = (dW, db)
+        if i == 0:
             break
-        dA = dZ @ W.T  # (N, width of layer l - 1): the gradient of the previous layer's activation
-        Z_prev = caches[l - 1][2]
-        A_prev_prev = caches[l - 1][0]
+        dA = dZ @ W.T  # (N, width of layer i - 1): the gradient of the previous layer's activation
+        Z_prev = caches[i - 1][2]
+        A_prev_prev = caches[i - 1][0]
         mask = {"mask from layer above": Z > 0, "no Z cached": A_prev_prev > 0}.get(bug, Z_prev > 0)
         dZ = dA * A_prev if bug == "times activation" else dA * mask
     return grads
@@ -214,7 +214,7 @@ DEEP_BUGS = {  # message -> (which function, which mistake)
         "backward", "no 1/N"),
     "dW is transposed: dW = A_prev.T @ dZ, of the shape of W, (inputs, outputs).": ("backward", "dW transposed"),
     "Off by one layer: the ReLU mask applied to layer l - 1's gradient is taken from layer l's cache. "
-    "After dA = dZ @ W.T, the mask must come from the previous layer's Z, caches[l - 1].": (
+    "After dA = dZ @ W.T, the mask must come from the previous layer's Z, caches[i - 1] at layer i.": (
         "backward", "mask from layer above"),
     "Every layer reads X: the input of layer l is the activation of layer l - 1, not the data.": (
         "forward", "reads X"),
@@ -232,7 +232,7 @@ def _layers(sizes, rng):
 
 
 def _labels(sizes):
-    return ("logits", *[f"{k}{l}" for l in range(1, len(sizes)) for k in ("dW", "db")])
+    return ("logits", *[f"{k}{i}" for i in range(1, len(sizes)) for k in ("dW", "db")])
 
 
 def _against_reference(run, sizes, N, seed):
@@ -264,7 +264,7 @@ def _train_against_mlp(forward, backward, steps=300, lr=1.0, sizes=(2, 24, 24, 3
     X, y = spiral(100, 3, kind="cs231n", rng=0)
     model = mlp(list(sizes), "relu", rng=0)
     p = model.params()
-    layers = [(p[f"dense{l}.W"].copy(), p[f"dense{l}.b"].copy()) for l in range(1, len(sizes))]
+    layers = [(p[f"dense{i}.W"].copy(), p[f"dense{i}.b"].copy()) for i in range(1, len(sizes))]
     opt, worst = SGD(lr), 0.0
     for _ in range(steps):
         logits, caches = forward(X, layers)

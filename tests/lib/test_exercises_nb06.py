@@ -27,10 +27,10 @@ def tanh_step(X, y, W1, b1, W2, b2, lr, reg):
 
 def deep_forward(X, layers):
     caches, A = [], X
-    for l, (W, b) in enumerate(layers):
+    for i, (W, b) in enumerate(layers):
         Z = A @ W + b
         caches.append((A, W, Z))
-        A = np.maximum(Z, 0) if l < len(layers) - 1 else Z
+        A = np.maximum(Z, 0) if i < len(layers) - 1 else Z
     return A, caches
 
 
@@ -38,8 +38,8 @@ def deep_backward(logits, y, caches):
     N = logits.shape[0]
     dZ = (bl.softmax(logits) - bl.one_hot(y, logits.shape[1])) / N
     grads, dA = [], None
-    for l in reversed(range(len(caches))):  # the gate first, with this layer's own Z (a second way to write it)
-        A_prev, W, Z = caches[l]
+    for i in reversed(range(len(caches))):  # the gate first, with this layer's own Z (a second way to write it)
+        A_prev, W, Z = caches[i]
         if dA is not None:
             dZ = dA * (Z > 0)
         grads.insert(0, (A_prev.T @ dZ, dZ.sum(axis=0)))
@@ -133,23 +133,23 @@ def test_the_deep_reference_agrees_with_autograd_and_the_library(sizes):
 
     def loss(flat):
         A = X
-        for l in range(len(layers)):
-            Z = anp.dot(A, flat[2 * l]) + flat[2 * l + 1]
-            A = anp.maximum(Z, 0) if l < len(layers) - 1 else Z
+        for i in range(len(layers)):
+            Z = anp.dot(A, flat[2 * i]) + flat[2 * i + 1]
+            A = anp.maximum(Z, 0) if i < len(layers) - 1 else Z
         shifted = A - anp.max(A, axis=1, keepdims=True)
         return -anp.mean((shifted - anp.log(anp.sum(anp.exp(shifted), axis=1, keepdims=True)))[np.arange(N), y])
 
     want = grad(loss)([p for pair in layers for p in pair])
     for got, expected in zip([g for pair in grads for g in pair], want):
         assert bl.rel_error(got, expected) < 1e-10
-    model = bl.Sequential([layer for l, (W, b) in enumerate(layers)
-                           for layer in ([bl.Dense(*W.shape, W=W, b=b)] + ([bl.ReLU()] if l < len(layers) - 1 else []))])
+    model = bl.Sequential([layer for i, (W, b) in enumerate(layers)
+                           for layer in ([bl.Dense(*W.shape, W=W, b=b)] + ([bl.ReLU()] if i < len(layers) - 1 else []))])
     assert bl.rel_error(model.forward(X), logits) < 1e-12
     model.loss(X, y)
     model.backward()
-    for l, (dW, db) in enumerate(grads, 1):
-        assert bl.rel_error(model.grads()[f"dense{l}.W"], dW) < 1e-10
-        assert bl.rel_error(model.grads()[f"dense{l}.b"], db) < 1e-10
+    for i, (dW, db) in enumerate(grads, 1):
+        assert bl.rel_error(model.grads()[f"dense{i}.W"], dW) < 1e-10
+        assert bl.rel_error(model.grads()[f"dense{i}.b"], db) < 1e-10
 
 
 def test_a_gradient_that_is_wrong_only_in_training_is_caught():
