@@ -20,7 +20,21 @@ little more than importing NumPy.
 
 import importlib
 
-from . import activations, checks, conv, datasets, dropout, gradcheck, init, layers, losses, model, neuron, normalization, optim
+from . import (
+    activations,
+    checks,
+    conv,
+    datasets,
+    dropout,
+    gradcheck,
+    init,
+    layers,
+    losses,
+    model,
+    neuron,
+    normalization,
+    optim,
+)
 from .activations import (
     LeakyReLU,
     ReLU,
@@ -72,7 +86,8 @@ _LAZY = ("plotting", "widgets", "graph", "engine", "metrics", "timing", "exercis
 
 __all__ = [
     # layers and activations
-    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "BatchNorm", "Dropout", "Conv2D", "MaxPool2D", "Flatten",
+    "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+    "BatchNorm", "Dropout", "Conv2D", "MaxPool2D", "Flatten",
     # losses
     "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy",
     # models and optimisers
@@ -81,12 +96,14 @@ __all__ = [
     "dense_forward", "dense_backward", "softmax", "softmax_backward", "softmax_backward_einsum",
     "softmax_backward_loop", "softmax_jacobian", "softmax_jacobian_batched", "cross_entropy",
     "softmax_cross_entropy", "one_hot", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_staged",
-    "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward", "conv2d_forward", "conv2d_backward", "maxpool_forward", "maxpool_backward",
+    "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward",
+    "conv2d_forward", "conv2d_backward", "maxpool_forward", "maxpool_backward",
     # gradient checking
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "normalization", "losses", "model", "neuron", "optim",
+    "activations", "checks", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "losses", "model",
+    "neuron", "normalization", "optim",
     *_LAZY,
 ]
 

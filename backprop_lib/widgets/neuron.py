@@ -99,9 +99,10 @@ def neuron_table_html(t):
     """The chain rule for each weight as a table: upstream x local = gradient."""
     rows = []
     for i, (x, w, dw, dx) in enumerate(zip(t["x"], t["w"], t["dw"], t["dx"])):
+        chain = f"{t['dout']:.2f} × {t['local']['relu']:.0f} × 1"  # upstream x ReLU gate x sum node
         rows.append(
-            f"<tr><td>w{i}</td><td>{t['dout']:.2f} × {t['local']['relu']:.0f} × 1 × {x:.2f}</td><td><b>{dw:.3f}</b></td>"
-            f"<td>x{i}</td><td>{t['dout']:.2f} × {t['local']['relu']:.0f} × 1 × {w:.2f}</td><td><b>{dx:.3f}</b></td></tr>"
+            f"<tr><td>w{i}</td><td>{chain} × {x:.2f}</td><td><b>{dw:.3f}</b></td>"
+            f"<td>x{i}</td><td>{chain} × {w:.2f}</td><td><b>{dx:.3f}</b></td></tr>"
         )
     rows.append(
         f"<tr><td>b</td><td>{t['dout']:.2f} × {t['local']['relu']:.0f} × 1</td><td><b>{t['db']:.3f}</b></td>"

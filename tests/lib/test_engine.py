@@ -170,7 +170,7 @@ def test_backward_steps_record_the_same_pass():
     for i, s in enumerate(steps):
         assert s.grad == want[s.node]
         assert len(s.sent) == len(s.node.parents)
-        for parent, local, amount in s.sent:
+        for _parent, local, amount in s.sent:
             assert amount == s.grad * local
         before = steps[i - 1].grads if i else {n: float(n is o) for n in order}
         for n in order:  # each step changes exactly the parents' gradients, by what it sent

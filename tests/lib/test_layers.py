@@ -2,10 +2,10 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
-from conftest import SHAPES
 
 import backprop_lib as bl
 from backprop_lib.gradcheck import numerical_gradient_array, rel_error
+from conftest import SHAPES
 
 
 @pytest.mark.parametrize("N,D,H", SHAPES)

@@ -51,7 +51,9 @@ def test_deep_stack_gradients_match_central_differences(activation):
     assert [a.shape for a in acts] == [(5, 3)] * 3 and [g.shape for g in grads] == [(5, 3)] * 3
     np.testing.assert_array_equal(grads[-1], dout)
     # dL/dh_1 with L = sum(h_3 * dout): perturb h_1 and run blocks 2 and 3 on it
-    top = lambda h1: init.deep_stack(h1, weights[1:], activation, dout)[0][-1]
+    def top(h1):
+        return init.deep_stack(h1, weights[1:], activation, dout)[0][-1]
+
     num = numerical_gradient_array(top, acts[0].copy(), dout)
     np.testing.assert_allclose(grads[0], num, rtol=1e-6, atol=1e-8)
 
