@@ -95,7 +95,7 @@ def test_sigmoid_bce_reference_agrees_with_autograd_and_the_library(N):
     got_loss, got_grad = ex.sigmoid_bce_reference(z, t)
     assert got_loss == pytest.approx(float(loss(z)), rel=1e-12)
     assert bl.rel_error(got_grad, grad(loss)(z)) < 1e-10
-    p = bl.activations.sigmoid(z)
-    composed = bl.activations.sigmoid_backward(bl.losses.binary_cross_entropy_backward(p, t), p)
+    p = bl.activations.sigmoid(z)[:, None]  # the library's losses take (N, C): here C = 1
+    composed = bl.activations.sigmoid_backward(bl.losses.binary_cross_entropy_backward(p, t[:, None]), p)[:, 0]
     assert bl.rel_error(got_grad, composed) < 1e-10
     assert ex.sigmoid_bce_reference(np.array([800.0, -800.0]), np.array([0.0, 1.0]))[0] == pytest.approx(800.0)
