@@ -80,6 +80,8 @@ def check_same_shape(a, b, name_a, name_b, where):
 
 def gradient_like(dout, out_shape, where, name="dout"):
     """The upstream gradient of an output of shape `out_shape`: numeric, the same shape, finite."""
+    if type(dout) is np.ndarray and dout.dtype.type in _FLOATS and dout.shape == out_shape and np.isfinite(dout).all():
+        return dout  # the common case, answered with one pass
     dout = as_float_array(dout, name, where)
     if dout.shape != tuple(out_shape):
         raise ValueError(f"{where}: expected {name} of the output's shape {tuple(out_shape)}, got {dout.shape}")

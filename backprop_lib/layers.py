@@ -18,7 +18,8 @@ def dense_forward(X, W, b):
     if b.shape != (W.shape[1],):
         raise ValueError(f"{where}: expected b of shape (H,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
     X = float_input(X, "X", where, cols=W.shape[0])
-    out = X @ W + b  # (N, H)
+    out = X @ W  # (N, H)
+    out += b  # broadcast over the N rows
     return out, (X, W)
 
 

@@ -82,15 +82,20 @@ def softmax_cross_entropy(logits, y):
     where = "softmax_cross_entropy"
     logits = float_input(logits, "logits", where, col_letter="C")
     y = check_labels(y, logits.shape[0], logits.shape[1], where)
-    N, C = logits.shape
-    onehot = _as_one_hot(y, C, logits.dtype)  # (N, C)
+    N = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)  # (N, C)
     exp = np.exp(shifted)
     sums = exp.sum(axis=1, keepdims=True)  # (N, 1)
-    log_probs = shifted - np.log(sums)  # (N, C)
-    loss = float(-(log_probs * onehot).sum() / N)
     probs = exp / sums
-    dlogits = (probs - onehot) / N
+    if y.ndim == 1:  # integer labels: pick each sample's true class
+        rows = np.arange(N)
+        loss = float((np.log(sums[:, 0]) - shifted[rows, y]).mean())  # -log p_y = log sum e^z - z_y
+        dlogits = probs.copy()
+        dlogits[rows, y] -= 1
+    else:  # one-hot targets
+        loss = float(-((shifted - np.log(sums)) * y).sum() / N)
+        dlogits = probs - y
+    dlogits /= N
     return loss, dlogits, probs
 
 
@@ -197,7 +202,7 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self):
         if self.cache is None:
             raise RuntimeError(f"{self}.backward: call forward before backward")
-        return self.cache.copy()  # a copy: the caller may change what it is handed
+        return self.cache
 
 
 class CrossEntropy(Loss):

@@ -18,6 +18,7 @@ step; set `opt.schedule = cosine(...)` and every `step` uses it (and stores it i
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -29,7 +30,7 @@ class NonFiniteGradientError(TrainingDivergedError, ValueError):
 
 
 def _check_lr(lr, where):
-    if isinstance(lr, bool) or not np.isscalar(lr) or not np.isreal(lr) or not np.isfinite(lr) or lr <= 0:
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"{where}: expected a positive learning rate lr, got {lr!r}")
     return float(lr)
 
