@@ -6,7 +6,7 @@ from ._random import as_rng
 from ._validate import as_float_array, check_batch, check_labels, positive_int, real_number
 from .activations import Activation, get_activation
 from .layers import Dense
-from .losses import SoftmaxCrossEntropy, l2_grad, l2_penalty
+from .losses import SoftmaxCrossEntropy, l2_penalty
 
 
 class TrainingDivergedError(RuntimeError):
