@@ -4,7 +4,8 @@ The notebooks run under nbval in a network namespace of their own (`unshare -n`,
 loopback up, which the kernels need) where that is possible, else with a `sitecustomize`
 that refuses every connection leaving the machine. This is the third full nbval run of
 `make test`, again on two pytest-xdist workers with --dist loadfile: with the main run and
-the Binder run, the stored outputs are reproduced three times in a row.
+the Binder run, the stored outputs are reproduced three times in a row. It runs with one BLAS
+thread per worker, as a one-core pod would (test_portable.py runs the other CPU settings).
 """
 
 import os
@@ -39,8 +40,9 @@ BLOCKER = textwrap.dedent('''
 
 
 def isolation(tmp_path):
-    """(command prefix, env) under which a process has no network."""
+    """(command prefix, env) under which a process has no network, as in a one-core pod."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")  # one BLAS thread, as on a one-core pod
     unshare, ip = shutil.which("unshare"), shutil.which("ip") or "/usr/sbin/ip"
     if unshare and Path(ip).exists():
         flags = "-n" if os.geteuid() == 0 else "-rn"

@@ -5,7 +5,7 @@ picks its matrix-product kernels by processor (AVX-512, AVX2, plain AVX), NumPy 
 its loops by the CPU features it finds, and a one-core pod runs one BLAS thread. Each of
 those can move a result by a rounding error, and a chaotic computation can turn that into a
 different printed number. So strict nbval runs every notebook again under settings a
-typical AVX2 laptop, an older AVX-only processor and a one-core pod would have, set up here
+typical AVX2 laptop and an older AVX-only processor would have (test_offline.py adds a one-core pod), set up here
 through the environment variables that OpenBLAS and NumPy read. A setting this machine
 cannot take (an OpenBLAS that ignores OPENBLAS_CORETYPE, a CPU without AVX2, a NumPy that
 cannot dispatch differently) is skipped with the reason.
@@ -46,8 +46,12 @@ AVX2_ONLY = "X86_V4 AVX512_ICL AVX512_SPR"
 SETTINGS = {
     "AVX2 laptop": {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": AVX2_ONLY},
     "older AVX processor": {"OPENBLAS_CORETYPE": "Sandybridge"},
-    "one-core pod": {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
 }
+# The one-core pod (one BLAS thread) is the setting of the offline run, test_offline.py. The
+# runs here use one BLAS thread per pytest-xdist worker too, so that two workers share two
+# cores without OpenBLAS threads spinning against each other; the main nbval run of `make
+# test` and the Binder run keep the default threads.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def probe(env, code):
@@ -64,6 +68,7 @@ def environment(name):
         pytest.skip(f"{name}: this machine pins OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} "
                     "(its processor needs it), so it is not overridden here")
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update(ONE_THREAD)
     env.update(setting)
     if "OPENBLAS_CORETYPE" in setting or "NPY_DISABLE_CPU_FEATURES" in setting:
         if platform.machine().lower() not in ("x86_64", "amd64"):
