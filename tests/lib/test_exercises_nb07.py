@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from exercise_suite import standard_tests
 
 from backprop_lib.engine import Value, breadth_first_order, topological_order
 from backprop_lib.exercises import nb07 as ex
@@ -124,23 +125,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_reference_passes(case):
-    check, right, _ = CASES[case]
-    result = check(right)
-    assert result and result.status == "passed"
-
-
-@pytest.mark.parametrize("case, mistake", [(c, m) for c in CASES for m in CASES[c][2]])
-def test_each_common_mistake_is_named(case, mistake):
-    check, _, wrong = CASES[case]
-    result = check(wrong[mistake])
-    assert not result and mistake in result.message and "known wrong answer" in result.message
-
-
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_stub_is_todo(case):
-    assert CASES[case][0](todo).status == "todo"
+test_the_reference_passes, test_each_common_mistake_is_named, test_a_stub_is_todo = standard_tests(CASES, todo)
 
 
 def test_the_value_network_must_return_a_value():

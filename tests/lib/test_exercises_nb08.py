@@ -1,7 +1,7 @@
 """The checks of notebook 08 pass the reference, name every common wrong answer, and say "todo" for a stub."""
 
 import numpy as np
-import pytest
+from exercise_suite import standard_tests
 
 from backprop_lib.activations import sigmoid
 from backprop_lib.exercises import nb08 as ex
@@ -103,23 +103,7 @@ CASES["columns"] = (
 )
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_reference_passes(case):
-    check, right, _ = CASES[case]
-    result = check(right)
-    assert result and result.status == "passed"
-
-
-@pytest.mark.parametrize("case, mistake", [(c, m) for c in CASES for m in CASES[c][2]])
-def test_each_common_mistake_is_named(case, mistake):
-    check, _, wrong = CASES[case]
-    result = check(wrong[mistake])
-    assert not result and mistake in result.message and "known wrong answer" in result.message
-
-
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_stub_is_todo(case):
-    assert CASES[case][0](todo).status == "todo"
+test_the_reference_passes, test_each_common_mistake_is_named, test_a_stub_is_todo = standard_tests(CASES, todo)
 
 
 def test_an_unknown_wrong_answer_still_fails_with_the_hint():
