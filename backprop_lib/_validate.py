@@ -26,8 +26,15 @@ def as_float_array(x, name, where, dtype=None):
     return arr
 
 
+def all_finite(arr):
+    """Whether every entry of a numeric array is finite (no NaN, no inf)."""
+    # (a sum, or x . x by BLAS, would be quicker alone, but a large finite array can overflow
+    # them, and a threaded BLAS call between a step's small matrix products costs more than it saves)
+    return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
+
+
 def check_finite(arr, name, where):
-    if not np.isfinite(arr).all():  # (a sum would be quicker, but a large finite sum can overflow)
+    if not all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         value = arr[tuple(bad)]
         raise ValueError(
@@ -56,8 +63,8 @@ def check_batch(arr, name, where):
         raise ValueError(f"{where}: expected {name} with at least one sample, got an empty batch of shape {arr.shape}")
 
 
-def float_input(x, name, where, ndim=2, cols=None, col_letter="D"):
-    """The usual check of a batch: numeric, 2-D (or at least `ndim`-D), not empty, finite."""
+def float_input(x, name, where, ndim=2, cols=None, col_letter="D", finite=True):
+    """The usual check of a batch: numeric, 2-D (or at least `ndim`-D), not empty, finite (unless told not to)."""
     arr = as_float_array(x, name, where)
     if ndim == 2 and arr.ndim == 2 and arr.shape[0] and (cols is None or arr.shape[1] == cols):
         pass  # the common case: the checks below would pass
@@ -69,7 +76,8 @@ def float_input(x, name, where, ndim=2, cols=None, col_letter="D"):
                 f"{where}: expected {name} with at least {ndim} dimensions (N, ...), got shape {arr.shape}"
             )
         check_batch(arr, name, where)
-    check_finite(arr, name, where)
+    if finite:
+        check_finite(arr, name, where)
     return arr
 
 
@@ -80,7 +88,7 @@ def check_same_shape(a, b, name_a, name_b, where):
 
 def gradient_like(dout, out_shape, where, name="dout"):
     """The upstream gradient of an output of shape `out_shape`: numeric, the same shape, finite."""
-    if type(dout) is np.ndarray and dout.dtype.type in _FLOATS and dout.shape == out_shape and np.isfinite(dout).all():
+    if type(dout) is np.ndarray and dout.dtype.type in _FLOATS and dout.shape == out_shape and all_finite(dout):
         return dout  # the common case, answered with one pass
     dout = as_float_array(dout, name, where)
     if dout.shape != tuple(out_shape):
@@ -111,7 +119,7 @@ def check_labels(y, n_samples, n_classes, where):
         raise ValueError(f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}")
     if len(y) != n_samples:
         raise ValueError(f"{where}: expected {n_samples} labels to match {n_samples} samples, got {len(y)}")
-    if not np.issubdtype(y.dtype, np.integer):
+    if y.dtype.kind not in "iu":  # integers, signed or not
         raise TypeError(
             f"{where}: expected integer class labels 0..{n_classes - 1}, got dtype {y.dtype}; "
             "if they are whole numbers use y.astype(int)"

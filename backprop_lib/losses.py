@@ -34,10 +34,12 @@ def one_hot(y, n_classes, dtype=np.float64):
 
 
 def _probs_and_labels(probs, y, where):
-    probs = float_input(probs, "probs", where, col_letter="C")
-    if probs.min() < 0 or probs.max() > 1:
+    probs = float_input(probs, "probs", where, col_letter="C", finite=False)
+    low, high = probs.min(), probs.max()
+    if not (0 <= low and high <= 1):  # also false where a NaN or inf makes low or high one
+        check_finite(probs, "probs", where)
         raise ValueError(
-            f"{where}: expected probabilities in [0, 1], got values from {probs.min():.4g} to {probs.max():.4g}; "
+            f"{where}: expected probabilities in [0, 1], got values from {low:.4g} to {high:.4g}; "
             "pass softmax(logits), or use softmax_cross_entropy(logits, y) on the logits"
         )
     return probs, check_labels(y, probs.shape[0], probs.shape[1], where)
@@ -102,7 +104,14 @@ def softmax_cross_entropy(logits, y):
 def softmax_cross_entropy_backward(probs, y):
     """probs: (N, C), y: (N,) or (N, C) -> dlogits: (N, C) = (probs - onehot) / N."""
     probs, y = _probs_and_labels(probs, y, "softmax_cross_entropy_backward")
-    return (probs - _as_one_hot(y, probs.shape[1], probs.dtype)) / probs.shape[0]
+    N = probs.shape[0]
+    if y.ndim == 1:  # integer labels: subtract 1 at each sample's true class
+        dlogits = probs.copy()
+        dlogits[np.arange(N), y] -= 1
+    else:  # one-hot targets
+        dlogits = probs - y
+    dlogits /= N
+    return dlogits
 
 
 def _pred_and_target(pred, target, where):

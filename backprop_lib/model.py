@@ -3,8 +3,8 @@
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, check_batch, check_labels, positive_int, real_number
-from .activations import Activation, get_activation
+from ._validate import all_finite, as_float_array, check_batch, check_labels, float_input, positive_int, real_number
+from .activations import Activation, ReLU, get_activation
 from .layers import Dense
 from .losses import SoftmaxCrossEntropy, l2_penalty
 
@@ -57,6 +57,9 @@ class Sequential:
         # that layer need not compute dL/dX either, where its backward lets us say so.
         self._first = with_params[0] if with_params else len(self.layers)
         self._skip_dx = with_params and _takes_input_grad(self.layers[self._first])
+        kinds = [type(layer) for layer in self.layers]
+        self._relu_mlp = (type(self.loss_fn) is SoftmaxCrossEntropy and len(kinds) % 2 == 1
+                          and kinds[0::2] == [Dense] * len(kinds[0::2]) and kinds[1::2] == [ReLU] * len(kinds[1::2]))
         self.training = True
 
     def __repr__(self):
@@ -136,9 +139,72 @@ class Sequential:
         """One forward, backward and update on (X, y); returns the loss before the update."""
         if not hasattr(optimizer, "step"):
             raise TypeError(f"Sequential.train_step: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
-        loss = self.loss(X, y)
-        self.backward()
+        loss = self._relu_mlp_step(X, y) if self._relu_mlp else None
+        if loss is None:  # any other model, or a batch the fast loop leaves to the layers
+            loss = self.loss(X, y)
+            self.backward()
         optimizer.step(self.params(), self.grads())
+        return loss
+
+    def _relu_mlp_step(self, X, y):
+        """`loss(X, y)` then `backward()` for Dense, ReLU, ..., Dense + SoftmaxCrossEntropy, in place.
+
+        The model's own loop, and its only shortcut: the same formulas as the layers, in the
+        same order (so the same numbers to the last bit), but working in place on the arrays
+        this step creates, and checking X and y once at the door instead of every array
+        between layers again. It leaves every cache and gradient as the layers would. It
+        returns None, and the layers do the step, for one-hot labels, X of another dtype, or a
+        layer output or loss that is not finite (the layers' checks then say where it went wrong).
+        """
+        first, last = self.layers[0], self.layers[-1]
+        if getattr(X, "dtype", None) != first.dtype or getattr(y, "ndim", 1) != 1:
+            return None
+        X = float_input(X, "X", "dense_forward", cols=first.n_inputs)
+        N = X.shape[0]
+        y = check_labels(y, N, last.n_outputs, "softmax_cross_entropy")
+        x = X
+        for layer in self.layers[:-1]:
+            if type(layer) is ReLU:
+                if not all_finite(x):  # an overflow: the layers' checks name it
+                    return None
+                np.maximum(x, 0, out=x)  # x was made by the Dense before it: nobody else holds it
+                layer.cache = x
+            else:
+                layer.cache = (x, layer.params["W"])
+                x = x @ layer.params["W"]  # (N, H)
+                x += layer.params["b"]
+        last.cache = (x, last.params["W"])
+        self.out = logits = x @ last.params["W"]  # (N, C)
+        logits += last.params["b"]
+        shifted = logits - logits.max(axis=1, keepdims=True)  # as in softmax_cross_entropy
+        rows = np.arange(N)
+        true_class = shifted[rows, y]
+        exp = np.exp(shifted, out=shifted)
+        sums = exp.sum(axis=1, keepdims=True)  # (N, 1)
+        probs = exp
+        probs /= sums
+        loss = float((np.log(sums[:, 0]) - true_class).mean())
+        if not np.isfinite(loss):
+            return None
+        self.loss_fn.probs = probs.copy()
+        dout = probs  # becomes dlogits
+        dout[rows, y] -= 1
+        dout /= N
+        self.loss_fn.cache = dout
+        if self.reg:
+            loss += l2_penalty(self.weights(), self.reg)
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if type(layer) is ReLU:
+                dout *= layer.cache > 0  # dout was made by the Dense after it
+            else:
+                x, W = layer.cache
+                dW = x.T @ dout  # (D, H)
+                if self.reg:
+                    dW += self.reg * W
+                layer.grads["W"], layer.grads["b"] = dW, dout.sum(axis=0)
+                if i:
+                    dout = dout @ W.T  # (N, D)
         return loss
 
     def fit(self, X, y, optimizer, epochs=1, batch_size=None, rng=None, progress=True, desc="training",

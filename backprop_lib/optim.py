@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from ._validate import all_finite
 from .model import TrainingDivergedError
 
 
@@ -55,34 +56,33 @@ class Optimizer:
             self.update(key, p, grads[key])
 
     def _check(self, params, grads):
-        where = f"{self}.step"
         if not isinstance(params, dict) or not isinstance(grads, dict):
             raise TypeError(
-                f"{where}: expected params and grads as dicts name -> array, "
+                f"{self}.step: expected params and grads as dicts name -> array, "
                 f"got {type(params).__name__} and {type(grads).__name__}"
             )
-        missing = params.keys() - grads.keys()
-        if missing:
-            raise KeyError(f"{where}: no gradient for {sorted(missing)}; call backward first")
-        extra = grads.keys() - params.keys()
-        if extra:
-            raise KeyError(f"{where}: gradients for {sorted(extra)} have no matching parameter")
+        if params.keys() != grads.keys():
+            missing = params.keys() - grads.keys()
+            if missing:
+                raise KeyError(f"{self}.step: no gradient for {sorted(missing)}; call backward first")
+            raise KeyError(f"{self}.step: gradients for {sorted(grads.keys() - params.keys())} "
+                           "have no matching parameter")
         for key, p in params.items():
             g = grads[key]
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
                 raise TypeError(
-                    f"{where}: expected parameter {key!r} as a float ndarray (it is updated "
+                    f"{self}.step: expected parameter {key!r} as a float ndarray (it is updated "
                     f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}"
                 )
             if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
-                raise TypeError(f"{where}: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
+                raise TypeError(f"{self}.step: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
             if g.shape != p.shape:
                 raise ValueError(
-                    f"{where}: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
+                    f"{self}.step: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
                 )
-            if not np.isfinite(g).all():
+            if not all_finite(g):
                 raise NonFiniteGradientError(
-                    f"{where}: gradient {key!r} contains NaN or inf; the loss has probably "
+                    f"{self}.step: gradient {key!r} contains NaN or inf; the loss has probably "
                     "diverged (try a smaller learning rate)"
                 )
 

@@ -106,3 +106,18 @@ def test_l2_penalty_and_gradient(rng):
 
 def test_one_hot():
     np.testing.assert_array_equal(L.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+
+
+@pytest.mark.parametrize("fn", [L.cross_entropy, L.cross_entropy_backward, L.softmax_cross_entropy_backward])
+@pytest.mark.parametrize("value, message", [
+    (np.nan, r"probs contains NaN at index \(1, 2\)"),
+    (np.inf, r"probs contains an infinite value at index \(1, 2\)"),
+    (-np.inf, r"probs contains an infinite value at index \(1, 2\)"),
+    (1.5, r"expected probabilities in \[0, 1\], got values from 0.3333 to 1.5"),
+    (-0.5, r"expected probabilities in \[0, 1\], got values from -0.5 to 0.3333"),
+])
+def test_probabilities_are_checked_for_nan_inf_and_range(fn, value, message):
+    probs = np.full((2, 3), 1 / 3)
+    probs[1, 2] = value
+    with pytest.raises(ValueError, match=f"{fn.__name__}: {message}"):
+        fn(probs, np.array([0, 1]))

@@ -156,3 +156,85 @@ def test_labels_changed_after_a_step_are_checked_again():
     y[0] = 0
     with pytest.raises(ValueError, match=r"X contains NaN at index \(1, 0\)"):
         model.train_step(X, y, bl.SGD(0.1))
+
+
+# -- train_step's own in-place loop for Dense-ReLU-...-Dense + softmax cross-entropy ----------
+def _state(model):
+    """Everything a step leaves behind: loss caches, outputs, gradients and layer caches."""
+    state = {"out": model.out, "probs": model.loss_fn.probs, "dlogits": model.loss_fn.cache}
+    state.update({f"grad {k}": v for k, v in model.grads().items()})
+    for name, layer in zip(model.names, model.layers):
+        cache = layer.cache if isinstance(layer.cache, tuple) else (layer.cache,)
+        state.update({f"{name} cache {i}": c for i, c in enumerate(cache)})
+    return state
+
+
+@pytest.mark.parametrize("sizes, reg, dtype", [
+    ([2, 100, 3], 1e-3, np.float64),
+    ([5, 7, 6, 4], 0.0, np.float64),
+    ([3, 8, 8, 8, 2], 1e-2, np.float32),
+    ([4, 3], 1e-3, np.float64),  # a single Dense layer: softmax regression
+])
+def test_the_fast_loop_leaves_exactly_what_the_layers_would(sizes, reg, dtype, rng):
+    X = rng.standard_normal((13, sizes[0])).astype(dtype)
+    y = rng.integers(0, sizes[-1], 13)
+    fast, slow = bl.mlp(sizes, reg=reg, rng=3, dtype=dtype), bl.mlp(sizes, reg=reg, rng=3, dtype=dtype)
+    assert fast._relu_mlp
+    slow._relu_mlp = False  # the layer-by-layer path
+    X0, y0 = X.copy(), y.copy()
+    for _ in range(3):  # several steps, so that the updates feed back into the comparison
+        opt_fast, opt_slow = bl.SGD(0.5), bl.SGD(0.5)
+        assert fast.train_step(X, y, opt_fast) == slow.train_step(X, y, opt_slow)
+        a, b = _state(fast), _state(slow)
+        assert a.keys() == b.keys()
+        for key in a:
+            assert a[key].dtype == b[key].dtype and np.array_equal(a[key], b[key]), key  # to the last bit
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    for key, p in fast.params().items():
+        assert np.array_equal(p, slow.params()[key]), key
+
+
+def test_the_fast_loop_is_used_only_where_it_computes_the_same_thing():
+    assert bl.mlp([2, 4, 3], rng=0)._relu_mlp
+    assert not bl.mlp([2, 4, 3], activation="tanh", rng=0)._relu_mlp
+    assert not bl.mlp([2, 4, 3], loss=bl.CrossEntropy(), rng=0)._relu_mlp
+    assert not bl.Sequential([bl.Dense(2, 4, rng=0), bl.ReLU(), bl.Dropout(0.5, rng=0), bl.Dense(4, 3, rng=0)])._relu_mlp
+
+    class MyReLU(bl.ReLU):  # a learner's own subclass may change forward: the layers decide
+        pass
+
+    assert not bl.Sequential([bl.Dense(2, 4, rng=0), MyReLU(), bl.Dense(4, 3, rng=0)])._relu_mlp
+
+
+def test_the_fast_loop_hands_bad_batches_and_one_hot_labels_to_the_layers(rng):
+    model = bl.mlp([2, 4, 3], rng=0)
+    X, y = rng.standard_normal((6, 2)), rng.integers(0, 3, 6)
+    assert model._relu_mlp_step(X.astype(np.float32), y) is None  # another dtype: Dense converts it
+    assert model._relu_mlp_step(X, np.eye(3)[y]) is None  # one-hot labels
+    one_hot = bl.mlp([2, 4, 3], rng=0)
+    assert model.train_step(X, np.eye(3)[y], bl.SGD(0.1)) == one_hot.train_step(X, y, bl.SGD(0.1))
+    with pytest.raises(ValueError, match=r"dense_forward: expected X with 2 columns \(N, 2\), got \(6, 5\)"):
+        model.train_step(rng.standard_normal((6, 5)), y, bl.SGD(0.1))
+    with pytest.raises(ValueError, match="softmax_cross_entropy: expected labels in 0..2"):
+        model.train_step(X, y + 1, bl.SGD(0.1))
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(2, 1\)"):
+        model.train_step(bad, y, bl.SGD(0.1))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_an_overflowing_step_is_left_to_the_layers_and_their_checks(rng):
+    model = bl.mlp([2, 4, 3], rng=0)
+    model.layers[0].params["W"][...] = 1e308  # the hidden layer overflows to inf
+    X, y = rng.standard_normal((6, 2)), rng.integers(0, 3, 6)
+    assert model._relu_mlp_step(X, y) is None
+    slow = bl.mlp([2, 4, 3], rng=0)
+    slow.layers[0].params["W"][...] = 1e308
+    slow._relu_mlp = False
+    with pytest.raises(Exception) as fast_error:
+        model.train_step(X, y, bl.SGD(0.1))
+    with pytest.raises(Exception) as slow_error:
+        slow.train_step(X, y, bl.SGD(0.1))
+    assert type(fast_error.value) is type(slow_error.value) and str(fast_error.value) == str(slow_error.value)
