@@ -136,7 +136,12 @@ class Sequential:
         return _accuracy(self.forward(X), y, "Sequential.accuracy")
 
     def train_step(self, X, y, optimizer):
-        """One forward, backward and update on (X, y); returns the loss before the update."""
+        """One forward, backward and update on (X, y); returns the loss before the update.
+
+        For Dense, ReLU, ..., Dense with softmax cross-entropy (what `mlp` builds by default)
+        the forward and backward run in the model's own in-place loop, `_relu_mlp_step`,
+        with the same numbers to the last bit; every other model goes layer by layer.
+        """
         if not hasattr(optimizer, "step"):
             raise TypeError(f"Sequential.train_step: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
         loss = self._relu_mlp_step(X, y) if self._relu_mlp else None
