@@ -89,12 +89,33 @@ def exporter():
     return SlidesExporter(config=c)
 
 
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def without_hidden_tests(nb):
+    """The notebook with the graders' hidden tests taken out of its check cells: a deck shows
+    the check a learner sees, not the assertions behind it."""
+    for cell in nb.cells:
+        if cell.cell_type != "code" or HIDDEN[0] not in cell.source:
+            continue
+        kept, inside = [], False
+        for line in cell.source.splitlines():
+            if line.strip() == HIDDEN[0]:
+                inside = True
+            elif line.strip() == HIDDEN[1]:
+                inside = False
+            elif not inside:
+                kept.append(line)
+        cell.source = "\n".join(kept).rstrip()
+    return nb
+
+
 def export(paths, out):
     out.mkdir(parents=True, exist_ok=True)
     exp = exporter()
     decks = []
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb = without_hidden_tests(nbformat.read(path, as_version=4))
         body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         deck = out / f"{path.stem}.slides.html"
         deck.write_text(body, encoding="utf-8")

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 
+import nbformat
 import pytest
 from browser_support import ARTIFACTS, NOTEBOOKS, REQUIRED, ROOT, launch, unavailable, watch_console
 
@@ -67,6 +68,18 @@ def test_every_notebook_exports_a_deck_that_loads_nothing_from_the_network(decks
         remote += re.findall(r"""import\s+\w+\s+from\s+["'](https?://[^"']+)""", html)
         assert not remote, f"{name} loads {remote[:3]}"
         assert "assets/reveal.js/dist/reveal.js" in html and "assets/mathjax/MathJax.js" in html
+
+
+def test_decks_leave_out_the_graders_hidden_tests(decks):
+    for name, deck in decks.items():
+        html = deck.read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in html and "checks.require" not in html, name
+
+
+def test_hidden_tests_come_out_and_the_rest_stays():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "ex.check_f(f)\n### BEGIN HIDDEN TESTS\nbl.checks.require(ex.check_f, f)\n### END HIDDEN TESTS")])
+    assert export_slides.without_hidden_tests(nb).cells[0].source == "ex.check_f(f)"
 
 
 @pytest.fixture(scope="module")
