@@ -72,5 +72,10 @@ grading: setup
 bench: setup
 	MALLOC_TOP_PAD_=536870912 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# A course directory with a gradebook holds a class's grades: clean leaves it.
 clean:
-	rm -rf $(VENV) _build .pytest_cache student tools/slides/node_modules
+	rm -rf $(VENV) .pytest_cache student tools/slides/node_modules
+	@if [ -f _build/grading/gradebook.db ]; then \
+	  find _build -mindepth 1 -maxdepth 1 ! -name grading -exec rm -rf {} +; \
+	  echo "make clean: kept _build/grading, which holds a gradebook; delete it by hand once the grades are safe"; \
+	else rm -rf _build; fi

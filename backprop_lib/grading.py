@@ -6,10 +6,10 @@ runs the notebook headless, in a fresh kernel, top to bottom (an error does not 
 cell that runs too long is interrupted), without changing the file, then prints one line per
 exercise and a total:
 
-    ✅ passed         tanh_backward           1/1
-    ❌ failed         leaky_relu_backward     0/1  leaky_relu_backward gives a known wrong answer. ...
-    ⏳ not attempted  deep_backward           0/2
-    1 of 3 passed, 1 failed, 1 not attempted; 1/4 points
+    ❌ failed         tanh_backward        0/1  tanh_backward gives a known wrong answer. It uses ...
+    ⏳ not attempted  leaky_relu_backward  0/1
+    ✅ passed         deep_backward        2/2
+    1 of 3 passed, 1 failed, 1 not attempted; 2/4 points
 
 The exercises are the notebook's nbgrader cells (tools/nbgrader_cells.py writes them; student
 versions keep them): a solution cell and the graded check cell after it, with its points. An
