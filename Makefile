@@ -5,7 +5,10 @@
 #   make lint    ruff on the code and the notebooks
 #   make setup   only create .venv and install the pinned requirements and the package
 #   make slides  export every notebook to an offline reveal.js deck in _build/slides
-#   make student write the student version of every notebook to student/
+#   make student write the student version of every notebook to student/ (what nbgrader releases)
+#   make check NB=03   run a notebook headless and report each exercise (NB: a number or a path,
+#                      e.g. NB=student/03_activations.ipynb)
+#   make grading assemble the nbgrader course directory in _build/grading (see INSTRUCTORS.md)
 #   make bench   run the benchmark suite; writes benchmarks/RESULTS.md and the README table
 
 PYTHON ?= python3
@@ -16,7 +19,9 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup lab test test-lib lint slides student bench clean
+NB ?=
+
+.PHONY: setup lab test test-lib lint slides student check grading bench clean
 
 setup: $(STAMP)
 
@@ -49,10 +54,28 @@ slides: setup
 student: setup
 	$(BIN)/python tools/make_student.py
 
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+ifeq ($(NB),)
+$(error make check needs a notebook: NB=03, or NB=student/03_activations.ipynb)
+endif
+endif
+
+check: setup
+	$(BIN)/python -m backprop_lib check $(NB)
+
+# nbgrader runs `alembic` (its gradebook's migrations) from PATH: activate .venv before grading.
+grading: setup
+	$(BIN)/python tools/grading_course.py
+
 # A large malloc top pad keeps the C allocator from returning memory to the system between
 # steps, which otherwise makes tiny-network timings swing from run to run.
 bench: setup
 	MALLOC_TOP_PAD_=536870912 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# A course directory with a gradebook holds a class's grades: clean leaves it.
 clean:
-	rm -rf $(VENV) _build .pytest_cache student tools/slides/node_modules
+	rm -rf $(VENV) .pytest_cache student tools/slides/node_modules
+	@if [ -f _build/grading/gradebook.db ]; then \
+	  find _build -mindepth 1 -maxdepth 1 ! -name grading -exec rm -rf {} +; \
+	  echo "make clean: kept _build/grading, which holds a gradebook; delete it by hand once the grades are safe"; \
+	else rm -rf _build; fi

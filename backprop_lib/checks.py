@@ -4,9 +4,13 @@ A check prints its verdict and returns a `CheckResult` (true when it passed). A 
 shows both shapes, the largest absolute and relative error, a slice of both arrays and a
 hint, and names the usual mistakes when it recognises them: a transposed result, a missing
 or doubled 1/N, a wrong sign, a constant factor, an input changed in place.
+
+`require` turns a check into a test that raises: the hidden tests of the graded notebooks.
 """
 
+import contextlib
 import copy
+import io
 
 import numpy as np
 
@@ -273,3 +277,22 @@ def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, ato
         message = "\n".join(r.message for r in results if not r) + (f"\nHint: {hint}" if hint else "")
         return _report(CheckResult(False, message), quiet)
     return _report(diagnose(got, want, name, rtol, atol, n_samples, hint), quiet)
+
+
+def require(check, *args, **kwargs):
+    """Run `check(*args, **kwargs)` without printing; raise AssertionError with its message unless it passed.
+
+    The graded notebooks' hidden tests are calls to `require`: the check cell's visible line
+    prints the verdict and never raises, so Run All reaches the end; the hidden line fails the
+    cell, and so loses its points, on a wrong or unwritten answer.
+    """
+    if not callable(check):
+        raise TypeError(f"require: expected a check function first, got {type(check).__name__}: {check!r:.60}")
+    with contextlib.redirect_stdout(io.StringIO()):  # the visible line has printed the verdict already
+        result = check(*args, **kwargs)
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"require: {getattr(check, '__name__', check)!r} returned {type(result).__name__}, "
+                        "expected the CheckResult of a check")
+    if not result:
+        raise AssertionError(result.message)
+    return result

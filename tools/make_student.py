@@ -2,87 +2,69 @@
 
     python tools/make_student.py [--out student] [NOTEBOOK ...]
 
-In a student version, every solution (the lines from `### BEGIN SOLUTION` to
-`### END SOLUTION`, inside an exercise function) becomes a stub that raises
-`NotImplementedError` with a short prompt, and the outputs of each exercise cell and of
-the check cell after it are cleared. Nothing else changes: later cells never use the
-learner's answer (they use the library's reference), so a student version runs top to
-bottom before anything is attempted, each check saying "not implemented yet".
-The output depends only on the input notebooks, so running it twice changes nothing.
+A student version is what nbgrader's `generate_assignment` releases with the course's
+configuration (tools/nbgrader_config.py), byte for byte: this runs nbgrader's own converter
+in-process on a temporary course directory assembled as `make grading` does, without a
+gradebook, and copies the releases to student/. So in a student version
+
+- every solution (the lines from `### BEGIN SOLUTION` to `### END SOLUTION`) is replaced by
+  the course's stub, `# YOUR CODE HERE` and `raise NotImplementedError("write your answer
+  here, then run the check below")`, indented like the block;
+- the hidden tests (`### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS`) are removed from the
+  check cells, which keep their visible check calls;
+- every output is cleared, and prose and checks are read-only (nbgrader's locked cells);
+- a note at the top (tools/student_header.ipynb) says how to check one's work.
+
+Later cells never use the learner's answer (they use the library's reference), so a student
+version runs top to bottom before anything is attempted, each check saying "not implemented
+yet". The output depends only on the input notebooks: running it twice changes nothing.
 """
 
 import argparse
+import logging
 import os
-import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-import nbformat
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import grading_course  # noqa: E402 - a sibling module in tools/
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = grading_course.ROOT
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
-NOTE = (
-    "> **Student version.** Each exercise below raises `NotImplementedError` until you write it; "
-    "run the check cell after it to see whether your answer is right. The rest of the notebook "
-    "runs without your answers, using the library's own version."
-)
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
-def stub_source(source, where):
-    """Replace every solution block in a cell's source by a `raise NotImplementedError(...)` stub."""
-    out, inside, func, indent = [], False, None, ""
-    for number, line in enumerate(source.splitlines(), 1):
-        match = DEF.match(line)
-        if match and not inside:
-            func = match.group(1)
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if inside:
-                raise ValueError(f"{where}, line {number}: {BEGIN} inside another solution block")
-            inside, indent = True, line[: len(line) - len(line.lstrip())]
-            prompt = f"Exercise: write the body of {func}()" if func else "Exercise: write your answer here"
-            out.append(f'{indent}raise NotImplementedError("{prompt}, then run the check below")')
-        elif stripped == END:
-            if not inside:
-                raise ValueError(f"{where}, line {number}: {END} without {BEGIN}")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{where}: {BEGIN} is never closed by {END}")
-    return "\n".join(out)
+def course_config(root):
+    """The course's nbgrader configuration, for a course directory at `root`, without a gradebook."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(grading_course.CONFIG.name, path=str(grading_course.TOOLS)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.SaveCells.enabled = False  # what `nbgrader generate_assignment --no-db` sets
+    config.GenerateAssignment.no_database = True
+    return config
 
 
-def is_exercise(cell):
-    return cell.cell_type == "code" and BEGIN in cell.source
+def release(notebooks, workdir):
+    """Run nbgrader's GenerateAssignment on `notebooks`; returns {stem: released notebook path}."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
 
-
-def student_version(nb, name):
-    """A student copy of the notebook `nb` (which is left untouched)."""
-    student = nbformat.reads(nbformat.writes(nb), as_version=4)  # a deep copy
-    cells = student.cells
-    clear_next_code = False
-    for i, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
-        if is_exercise(cell):
-            cell.source = stub_source(cell.source, f"{name}, cell {i}")
-            clear_next_code = True
-            _clear(cell)
-        elif clear_next_code:  # the check cell that follows an exercise
-            clear_next_code = False
-            _clear(cell)
-    note = nbformat.v4.new_markdown_cell(NOTE, metadata={"slideshow": {"slide_type": "-"}})
-    note["id"] = "student-version-note"  # fixed, so that generating twice gives the same file
-    cells.insert(1, note)
-    return student
-
-
-def _clear(cell):
-    cell.outputs = []
-    cell.execution_count = None
-    cell.metadata.pop("execution", None)
+    stems = grading_course.assemble(workdir, notebooks)
+    config = course_config(workdir)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = "*"
+    log = logging.getLogger("make_student")
+    log.addHandler(logging.StreamHandler(sys.stderr))
+    log.setLevel(logging.WARNING)  # nbgrader's errors and warnings, not its progress
+    GenerateAssignment(coursedir=coursedir, config=config, log=log).start()
+    released = {stem: Path(workdir) / "release" / stem / f"{stem}.ipynb" for stem in stems}
+    missing = [stem for stem, path in released.items() if not path.exists()]
+    if missing:
+        raise RuntimeError(f"nbgrader released no student version of {', '.join(missing)} (see its log above)")
+    return released
 
 
 def main(argv=None):
@@ -90,17 +72,19 @@ def main(argv=None):
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     ap.add_argument("--out", type=Path, default=ROOT / "student", help="output folder (default: student/)")
     args = ap.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        student = student_version(nb, path.name)
-        text = nbformat.writes(student) + "\n"
-        target = args.out / path.name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-        n = sum(is_exercise(c) for c in nb.cells)
-        print(f"{os.path.relpath(target)}: {n} exercises stubbed")
+    paths = args.notebooks or grading_course.course_notebooks()
+    with tempfile.TemporaryDirectory(prefix="make-student-") as workdir:
+        try:
+            released = release(paths, workdir)
+        except FileNotFoundError as exc:
+            ap.error(str(exc))
+        args.out.mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            source, target = released[path.stem], args.out / path.name
+            if not target.exists() or target.read_bytes() != source.read_bytes():
+                shutil.copyfile(source, target)
+            n = path.read_text(encoding="utf-8").count(BEGIN)
+            print(f"{os.path.relpath(target)}: {n} solution blocks replaced")
     return 0
 
 

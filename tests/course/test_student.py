@@ -1,7 +1,10 @@
 """`make student`: the student version of every notebook gives no answer away, yet runs.
 
-Before anything is attempted, a student version runs top to bottom with no traceback, and
-every check cell reports "not implemented yet"; generating twice changes nothing.
+A student version is nbgrader's release (tests/course/test_grading.py compares it with the
+real `nbgrader generate_assignment`): no solution, no hidden test, no output, prose and checks
+read-only, the note on checking oneself at the top. Before anything is attempted it runs top
+to bottom with no traceback, and every check cell reports "not implemented yet"; generating
+twice changes nothing.
 """
 
 import importlib.util
@@ -62,19 +65,41 @@ def test_generation_is_reproducible(generated, tmp_path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_no_solution_text_and_outputs_cleared(path, generated):
+def test_no_solution_text_no_hidden_test_and_no_output(path, generated):
     nb = nbformat.read(path, as_version=4)
     student = nbformat.read(generated / path.name, as_version=4)
     solution, elsewhere = solution_lines(nb)
     assert solution, "no exercise found"
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     assert make_student.BEGIN not in code and make_student.END not in code
+    assert make_student.BEGIN_HIDDEN not in code and "bl.checks.require" not in code
     student_lines = {line.strip() for line in code.splitlines()}
     leaked = [s for s in solution if s and s not in elsewhere and s in student_lines]
     assert not leaked, f"solution lines left in the student version: {leaked[:3]}"
+    stubs = code.count('raise NotImplementedError("write your answer here, then run the check below")')
+    assert stubs == len(solution_block_starts(nb))
     for cell in student.cells:
-        if cell.cell_type == "code" and "NotImplementedError" in cell.source:
+        if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
+
+
+def solution_block_starts(nb):
+    return [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
+            if line.strip() == make_student.BEGIN]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_note_comes_first_and_prose_and_checks_are_read_only(path, generated):
+    student = nbformat.read(generated / path.name, as_version=4)
+    note = student.cells[0]
+    assert note.id == "student-version-note" and "python -m backprop_lib check" in note.source
+    assert student.cells[1].source == nbformat.read(path, as_version=4).cells[0].source  # then the title
+    for cell in student.cells[1:]:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" or meta.get("grade"):
+            assert meta["locked"] and cell.metadata["editable"] is False, cell.source[:60]
+        if meta.get("solution"):
+            assert cell.metadata.get("editable", True), cell.source[:60]
 
 
 def run(path):
