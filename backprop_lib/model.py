@@ -6,7 +6,7 @@ from ._random import as_rng
 from ._validate import all_finite, as_float_array, check_batch, check_labels, float_input, positive_int, real_number
 from .activations import Activation, ReLU, get_activation
 from .layers import Dense
-from .losses import SoftmaxCrossEntropy, l2_penalty
+from .losses import SoftmaxCrossEntropy, l2_penalty, softmax_cross_entropy
 
 
 class TrainingDivergedError(RuntimeError):
@@ -156,21 +156,19 @@ class Sequential:
 
         The model's own loop, and its only shortcut: the same formulas as the layers, in the
         same order (so the same numbers to the last bit), but working in place on the arrays
-        this step creates, and checking X and y once at the door instead of every array
-        between layers again. It leaves every cache and gradient as the layers would. It
-        returns None, and the layers do the step, for one-hot labels, X of another dtype, or a
-        layer output or loss that is not finite (the layers' checks then say where it went wrong).
+        this step creates, and checking X once at the door (the loss checks the labels and the
+        logits) instead of every array between layers again. It leaves every cache and
+        gradient as the layers would. It returns None, and the layers do the step, for one-hot
+        labels, X of another dtype, or a hidden output that is not finite (the layers' checks
+        then say where it went wrong).
         """
         first, last = self.layers[0], self.layers[-1]
         if getattr(X, "dtype", None) != first.dtype or getattr(y, "ndim", 1) != 1:
             return None
-        X = float_input(X, "X", "dense_forward", cols=first.n_inputs)
-        N = X.shape[0]
-        y = check_labels(y, N, last.n_outputs, "softmax_cross_entropy")
-        x = X
+        x = float_input(X, "X", "dense_forward", cols=first.n_inputs)
         for layer in self.layers[:-1]:
             if type(layer) is ReLU:
-                if not all_finite(x):  # an overflow: the layers' checks name it
+                if not all_finite(x):  # an overflow: relu_forward's check names it
                     return None
                 np.maximum(x, 0, out=x)  # x was made by the Dense before it: nobody else holds it
                 layer.cache = x
@@ -181,20 +179,7 @@ class Sequential:
         last.cache = (x, last.params["W"])
         self.out = logits = x @ last.params["W"]  # (N, C)
         logits += last.params["b"]
-        shifted = logits - logits.max(axis=1, keepdims=True)  # as in softmax_cross_entropy
-        rows = np.arange(N)
-        true_class = shifted[rows, y]
-        exp = np.exp(shifted, out=shifted)
-        sums = exp.sum(axis=1, keepdims=True)  # (N, 1)
-        probs = exp
-        probs /= sums
-        loss = float((np.log(sums[:, 0]) - true_class).mean())
-        if not np.isfinite(loss):
-            return None
-        self.loss_fn.probs = probs.copy()
-        dout = probs  # becomes dlogits
-        dout[rows, y] -= 1
-        dout /= N
+        loss, dout, self.loss_fn.probs = softmax_cross_entropy(logits, y)  # what SoftmaxCrossEntropy calls
         self.loss_fn.cache = dout
         if self.reg:
             loss += l2_penalty(self.weights(), self.reg)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import SlidesExporter
+from nbgrader.preprocessors import ClearHiddenTests
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,25 +90,10 @@ def exporter():
     return SlidesExporter(config=c)
 
 
-HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-
-
 def without_hidden_tests(nb):
-    """The notebook with the graders' hidden tests taken out of its check cells: a deck shows
-    the check a learner sees, not the assertions behind it."""
-    for cell in nb.cells:
-        if cell.cell_type != "code" or HIDDEN[0] not in cell.source:
-            continue
-        kept, inside = [], False
-        for line in cell.source.splitlines():
-            if line.strip() == HIDDEN[0]:
-                inside = True
-            elif line.strip() == HIDDEN[1]:
-                inside = False
-            elif not inside:
-                kept.append(line)
-        cell.source = "\n".join(kept).rstrip()
-    return nb
+    """The notebook with the graders' hidden tests taken out of its check cells (nbgrader's own
+    ClearHiddenTests, as its release does): a deck shows the check a learner sees."""
+    return ClearHiddenTests().preprocess(nb, {})[0]
 
 
 def export(paths, out):

@@ -77,8 +77,11 @@ def test_decks_leave_out_the_graders_hidden_tests(decks):
 
 
 def test_hidden_tests_come_out_and_the_rest_stays():
+    graded = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": 1, "grade_id": "check-f",
+                           "schema_version": 3, "task": False}}
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "ex.check_f(f)\n### BEGIN HIDDEN TESTS\nbl.checks.require(ex.check_f, f)\n### END HIDDEN TESTS")])
+        "ex.check_f(f)\n### BEGIN HIDDEN TESTS\nbl.checks.require(ex.check_f, f)\n### END HIDDEN TESTS",
+        metadata=graded)])
     assert export_slides.without_hidden_tests(nb).cells[0].source == "ex.check_f(f)"
 
 
