@@ -91,7 +91,7 @@ def softmax_cross_entropy(logits, y):
     probs = exp / sums
     if y.ndim == 1:  # integer labels: pick each sample's true class
         rows = np.arange(N)
-        loss = float((np.log(sums[:, 0]) - shifted[rows, y]).mean())  # -log p_y = log sum e^z - z_y
+        loss = float((np.log(sums[:, 0]) - shifted[rows, y]).sum()) / N  # -log p_y = log sum e^z - z_y
         dlogits = probs.copy()
         dlogits[rows, y] -= 1
     else:  # one-hot targets

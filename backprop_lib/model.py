@@ -154,39 +154,48 @@ class Sequential:
     def _relu_mlp_step(self, X, y):
         """`loss(X, y)` then `backward()` for Dense, ReLU, ..., Dense + SoftmaxCrossEntropy, in place.
 
-        The model's own loop, and its only shortcut: the same formulas as the layers, in the
-        same order (so the same numbers to the last bit), but working in place on the arrays
-        this step creates, and checking X once at the door (the loss checks the labels and the
-        logits) instead of every array between layers again. It leaves every cache and
-        gradient as the layers would. It returns None, and the layers do the step, for one-hot
-        labels, X of another dtype, or a hidden output that is not finite (the layers' checks
-        then say where it went wrong).
+        The model's own loop, and its only shortcut: the layers' formulas in the layers' order
+        (so the same numbers), but working in place on the arrays this step creates, and
+        checking X once at the door (the loss checks the labels and the logits) instead of
+        every array between layers again. ReLU is written x * (x > 0), its mask kept for the
+        backward pass: the same values as max(x, 0) (a negative x gives -0.0, equal to 0),
+        and an overflow in a hidden layer stays visible in the logits (-inf * 0 is NaN), so
+        one check of the logits covers every layer. It leaves every cache and gradient as
+        the layers would. It returns None, and the layers do the step (their checks then say
+        where it went wrong), for one-hot labels, X of another dtype, or logits that are not
+        finite (the loss's check finds them).
         """
         first, last = self.layers[0], self.layers[-1]
         if getattr(X, "dtype", None) != first.dtype or getattr(y, "ndim", 1) != 1:
             return None
         x = float_input(X, "X", "dense_forward", cols=first.n_inputs)
-        for layer in self.layers[:-1]:
-            if type(layer) is ReLU:
-                if not all_finite(x):  # an overflow: relu_forward's check names it
-                    return None
-                np.maximum(x, 0, out=x)  # x was made by the Dense before it: nobody else holds it
-                layer.cache = x
-            else:
-                layer.cache = (x, layer.params["W"])
-                x = x @ layer.params["W"]  # (N, H)
-                x += layer.params["b"]
-        last.cache = (x, last.params["W"])
-        self.out = logits = x @ last.params["W"]  # (N, C)
-        logits += last.params["b"]
-        loss, dout, self.loss_fn.probs = softmax_cross_entropy(logits, y)  # what SoftmaxCrossEntropy calls
+        masks = []  # one per ReLU: where its input is > 0
+        with np.errstate(invalid="ignore"):  # an overflow turns quietly into NaN here: the loss finds it
+            for layer in self.layers[:-1]:
+                if type(layer) is ReLU:
+                    masks.append(x > 0)
+                    x *= masks[-1]  # x was made by the Dense before it: nobody else holds it
+                    layer.cache = x
+                else:
+                    layer.cache = (x, layer.params["W"])
+                    x = x @ layer.params["W"]  # (N, H)
+                    x += layer.params["b"]
+            last.cache = (x, last.params["W"])
+            self.out = logits = x @ last.params["W"]  # (N, C)
+            logits += last.params["b"]
+        try:
+            loss, dout, self.loss_fn.probs = softmax_cross_entropy(logits, y)  # what SoftmaxCrossEntropy calls
+        except ValueError:
+            if all_finite(logits):
+                raise  # the labels: the layers would give the same error
+            return None  # an overflow on the way: the layers' checks name where
         self.loss_fn.cache = dout
         if self.reg:
             loss += l2_penalty(self.weights(), self.reg)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             if type(layer) is ReLU:
-                dout *= layer.cache > 0  # dout was made by the Dense after it
+                dout *= masks.pop()  # dout was made by the Dense after it
             else:
                 x, W = layer.cache
                 dW = x.T @ dout  # (D, H)

@@ -225,13 +225,21 @@ def test_the_fast_loop_hands_bad_batches_and_one_hot_labels_to_the_layers(rng):
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered")
-def test_an_overflowing_step_is_left_to_the_layers_and_their_checks(rng):
-    model = bl.mlp([2, 4, 3], rng=0)
-    model.layers[0].params["W"][...] = 1e308  # the hidden layer overflows to inf
+@pytest.mark.filterwarnings("error:invalid value encountered")  # the layers would not warn of it either
+@pytest.mark.parametrize("weight, X_sign", [
+    (1e308, 0),  # the hidden layer overflows to +inf and -inf
+    (-1e308, 1),  # only to -inf, which max(x, 0) would hide as 0
+    (1e308, 1),  # only to +inf
+])
+def test_an_overflowing_step_is_left_to_the_layers_and_their_checks(weight, X_sign, rng):
     X, y = rng.standard_normal((6, 2)), rng.integers(0, 3, 6)
+    if X_sign:
+        X = np.abs(X) + 1
+    model = bl.mlp([2, 4, 3], rng=0)
+    model.layers[0].params["W"][...] = weight
     assert model._relu_mlp_step(X, y) is None
     slow = bl.mlp([2, 4, 3], rng=0)
-    slow.layers[0].params["W"][...] = 1e308
+    slow.layers[0].params["W"][...] = weight
     slow._relu_mlp = False
     with pytest.raises(Exception) as fast_error:
         model.train_step(X, y, bl.SGD(0.1))
