@@ -34,9 +34,11 @@ def all_finite(arr):
     or an inf makes it NaN or inf, and squares cannot cancel. Only when it is not finite,
     which very large finite entries can also cause, are the entries tested one by one.
     """
-    if arr.dtype.kind not in "fc":
+    kind = arr.dtype.kind
+    if kind not in "fc":
         return True
-    return math.isfinite(np.vdot(arr, arr).real) or bool(np.isfinite(arr).all())
+    square = np.vdot(arr, arr)  # the sum of |x|**2 over every entry
+    return math.isfinite(square.real if kind == "c" else square) or bool(np.isfinite(arr).all())
 
 
 def check_finite(arr, name, where):
@@ -105,10 +107,11 @@ def gradient_like(dout, out_shape, where, name="dout"):
 
 def check_labels(y, n_samples, n_classes, where):
     """Sparse labels (N,) of integers in [0, C), or one-hot (N, C). Returns an int array or a float one-hot."""
-    try:
-        y = np.asarray(y)
-    except Exception as exc:
-        raise TypeError(f"{where}: expected labels y as an array, got {type(y).__name__} ({exc})") from None
+    if type(y) is not np.ndarray:
+        try:
+            y = np.asarray(y)
+        except Exception as exc:
+            raise TypeError(f"{where}: expected labels y as an array, got {type(y).__name__} ({exc})") from None
     if y.ndim == 2 and y.shape[1] == 1 and n_classes != 1:
         raise ValueError(
             f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}; use y.ravel()"

@@ -168,7 +168,11 @@ def binary_cross_entropy_backward(probs, target, eps=EPS):
 def l2_penalty(weights, reg):
     """0.5 * reg * sum of squared weights over a list of arrays (biases are usually left out)."""
     reg = real_number(reg, "reg", "l2_penalty", low=0)
-    return 0.5 * reg * sum(float((as_float_array(W, "W", "l2_penalty") ** 2).sum()) for W in weights)
+    total = 0.0
+    for W in weights:
+        W = as_float_array(W, "W", "l2_penalty")
+        total += float((W * W).sum())
+    return 0.5 * reg * total
 
 
 def l2_grad(W, reg):
