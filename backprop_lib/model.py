@@ -140,7 +140,7 @@ class Sequential:
 
         For Dense, ReLU, ..., Dense with softmax cross-entropy (what `mlp` builds by default)
         the forward and backward run in the model's own in-place loop, `_relu_mlp_step`,
-        with the same numbers to the last bit; every other model goes layer by layer.
+        with the same numbers (equal entry by entry); every other model goes layer by layer.
         """
         if not hasattr(optimizer, "step"):
             raise TypeError(f"Sequential.train_step: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")

@@ -188,7 +188,7 @@ def test_the_fast_loop_leaves_exactly_what_the_layers_would(sizes, reg, dtype, r
         a, b = _state(fast), _state(slow)
         assert a.keys() == b.keys()
         for key in a:
-            assert a[key].dtype == b[key].dtype and np.array_equal(a[key], b[key]), key  # to the last bit
+            assert a[key].dtype == b[key].dtype and np.array_equal(a[key], b[key]), key  # exactly equal
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
     for key, p in fast.params().items():
