@@ -27,18 +27,27 @@ def as_float_array(x, name, where, dtype=None):
     return arr
 
 
+# Longer dot products than this may be split across threads by BLAS, which stalls a step
+# when the cores are busy (two notebooks at once, a shared Binder machine).
+_DOT_SIZE = 8192
+
+
 def all_finite(arr):
     """Whether every entry of a numeric array is finite (no NaN, no inf).
 
-    x . x (one BLAS call, no temporary array) is finite exactly when every entry is: a NaN
-    or an inf makes it NaN or inf, and squares cannot cancel. Only when it is not finite,
-    which very large finite entries can also cause, are the entries tested one by one.
+    A small array is tested with x . x (one BLAS call, no temporary array), which is finite
+    exactly when every entry is: a NaN or an inf makes it NaN or inf, and squares cannot
+    cancel. A larger array, or one whose very large finite entries overflow x . x, is tested
+    entry by entry.
     """
     kind = arr.dtype.kind
     if kind not in "fc":
         return True
-    square = np.vdot(arr, arr)  # the sum of |x|**2 over every entry
-    return math.isfinite(square.real if kind == "c" else square) or bool(np.isfinite(arr).all())
+    if arr.size <= _DOT_SIZE:
+        square = np.vdot(arr, arr)  # the sum of |x|**2 over every entry
+        if math.isfinite(square.real if kind == "c" else square):
+            return True
+    return bool(np.isfinite(arr).all())
 
 
 def check_finite(arr, name, where):
