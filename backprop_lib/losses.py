@@ -89,28 +89,28 @@ def softmax_cross_entropy(logits, y):
     exp = np.exp(shifted)
     sums = exp.sum(axis=1, keepdims=True)  # (N, 1)
     probs = exp / sums
+    rows = np.arange(N)
     if y.ndim == 1:  # integer labels: pick each sample's true class
-        rows = np.arange(N)
         loss = float((np.log(sums[:, 0]) - shifted[rows, y]).sum()) / N  # -log p_y = log sum e^z - z_y
-        dlogits = probs.copy()
-        dlogits[rows, y] -= 1
     else:  # one-hot targets
         loss = float(-((shifted - np.log(sums)) * y).sum() / N)
-        dlogits = probs - y
-    dlogits /= N
-    return loss, dlogits, probs
+    return loss, _fused_gradient(probs, y, rows), probs
 
 
 def softmax_cross_entropy_backward(probs, y):
     """probs: (N, C), y: (N,) or (N, C) -> dlogits: (N, C) = (probs - onehot) / N."""
     probs, y = _probs_and_labels(probs, y, "softmax_cross_entropy_backward")
-    N = probs.shape[0]
+    return _fused_gradient(probs, y, np.arange(probs.shape[0]))
+
+
+def _fused_gradient(probs, y, rows):
+    """(probs - onehot) / N as one new array; rows = np.arange(N) picks each sample's true class."""
     if y.ndim == 1:  # integer labels: subtract 1 at each sample's true class
         dlogits = probs.copy()
-        dlogits[np.arange(N), y] -= 1
+        dlogits[rows, y] -= 1
     else:  # one-hot targets
         dlogits = probs - y
-    dlogits /= N
+    dlogits /= probs.shape[0]
     return dlogits
 
 

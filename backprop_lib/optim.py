@@ -69,28 +69,22 @@ class Optimizer:
                            "have no matching parameter")
         for key, p in params.items():
             g = grads[key]
-            if not (type(p) is np.ndarray and type(g) is np.ndarray and p.dtype.kind == "f"
-                    and g.dtype.kind in "fiu" and g.shape == p.shape):
-                self._explain(key, p, g)
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(
+                    f"{self}.step: expected parameter {key!r} as a float ndarray (it is updated "
+                    f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}"
+                )
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
+                raise TypeError(f"{self}.step: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
+            if g.shape != p.shape:
+                raise ValueError(
+                    f"{self}.step: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
+                )
             if not all_finite(g):
                 raise NonFiniteGradientError(
                     f"{self}.step: gradient {key!r} contains NaN or inf; the loss has probably "
                     "diverged (try a smaller learning rate)"
                 )
-
-    def _explain(self, key, p, g):
-        """Raise the error that says what is wrong with parameter `key` or its gradient."""
-        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-            raise TypeError(
-                f"{self}.step: expected parameter {key!r} as a float ndarray (it is updated "
-                f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}"
-            )
-        if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
-            raise TypeError(f"{self}.step: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
-        if g.shape != p.shape:
-            raise ValueError(
-                f"{self}.step: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
-            )
 
     def update(self, key, p, g):
         raise NotImplementedError
