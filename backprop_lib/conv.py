@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._random import as_rng
 from ._validate import as_float_array, check_finite, gradient_like
-from .layers import INITS, init_weights
+from .layers import INITS, check_init, init_weights
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -316,8 +316,7 @@ class Conv2D(_Layer):
         self.out_channels = _check_int(out_channels, "out_channels", where, 1)
         self.kernel_size = _pair(kernel_size, "kernel_size", where)
         self.stride, self.pad = _check_int(stride, "stride", where, 1), _check_int(pad, "pad", where, 0)
-        if init not in INITS:
-            raise ValueError(f"{where}: expected init in {INITS}, got {init!r}")
+        check_init(init, INITS, where)
         super().__init__()
         KH, KW = self.kernel_size
         fan_in = self.in_channels * KH * KW

@@ -6,8 +6,10 @@ change the argument). The scales, for W: (D, H) with D inputs (fan-in) and H out
 
     "zeros"   every weight 0 (the symmetry that never breaks)
     "nnfs"    0.01 * standard normal (a small, fixed scale, as in the nnfs book and CS231n)
-    "xavier"  standard normal * sqrt(1 / D)       Var(w) = 1 / D       keeps Var(z) = Var(h) (linear, tanh)
+    "lecun"   standard normal * sqrt(1 / D)       Var(w) = 1 / D       keeps Var(z) = Var(h) (linear, tanh)
     "glorot"  standard normal * sqrt(2 / (D + H)) Var(w) = 2 / (D + H) the average of forward and backward
+              (PyTorch's xavier_normal_ and Keras's glorot_normal; the library has no "xavier", which
+              some texts use for 1 / D)
     "he"      standard normal * sqrt(2 / D)       Var(w) = 2 / D       makes up for ReLU zeroing half its inputs
     "normal"  standard normal, std 1              too large for any width above a few units
 """
@@ -17,10 +19,10 @@ import numpy as np
 from . import activations as act
 from ._random import as_rng
 from ._validate import as_float_array, check_2d, check_finite
-from .layers import INITS
+from .layers import INITS, check_init
 from .layers import init_weights as _library_init_weights
 
-INIT_SCHEMES = ("zeros", "nnfs", "xavier", "glorot", "he", "normal")
+INIT_SCHEMES = ("zeros", "nnfs", "lecun", "glorot", "he", "normal")
 
 
 def _linear_forward(x):
@@ -53,16 +55,16 @@ def _check_positive_int(n, name, where):
 
 def init_std(init, D, H):
     """The standard deviation of every weight of W: (D, H) under the scheme `init`."""
-    _check_choice(init, "init", INIT_SCHEMES, "init_std")
+    check_init(init, INIT_SCHEMES, "init_std")
     D, H = _check_positive_int(D, "D", "init_std"), _check_positive_int(H, "H", "init_std")
-    return {"zeros": 0.0, "nnfs": 0.01, "xavier": (1 / D) ** 0.5, "glorot": (2 / (D + H)) ** 0.5,
+    return {"zeros": 0.0, "nnfs": 0.01, "lecun": (1 / D) ** 0.5, "glorot": (2 / (D + H)) ** 0.5,
             "he": (2 / D) ** 0.5, "normal": 1.0}[init]
 
 
 def init_weights(D, H, init="he", rng=None):
     """D, H -> W: (D, H), standard normal draws from `rng` times `init_std(init, D, H)`.
 
-    The schemes `backprop_lib.layers.init_weights` knows ("nnfs", "xavier", "he") come from it,
+    The schemes `backprop_lib.layers.init_weights` knows ("nnfs", "lecun", "glorot", "he") come from it,
     so a `Dense` layer built with the same generator gets the same weights.
     """
     std = init_std(init, D, H)
@@ -109,7 +111,7 @@ def deep_stack(X, weights, activation, dout):
     return activations, gradients[::-1]
 
 
-def layer_statistics(depth=10, activation="tanh", init="xavier", width=128, n_samples=256, seed=0):
+def layer_statistics(depth=10, activation="tanh", init="lecun", width=128, n_samples=256, seed=0):
     """The activations and gradients of every block of a random deep stack, drawn from one seed.
 
     One generator seeded with `seed` draws, in this order, X: (N, width) standard normal,
@@ -121,7 +123,7 @@ def layer_statistics(depth=10, activation="tanh", init="xavier", width=128, n_sa
     depth = _check_positive_int(depth, "depth", where)
     _check_positive_int(width, "width", where)
     _check_positive_int(n_samples, "n_samples", where)
-    _check_choice(init, "init", INIT_SCHEMES, where)
+    check_init(init, INIT_SCHEMES, where)
     _check_choice(activation, "activation", ACTIVATIONS, where)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, width))  # (N, H)

@@ -5,7 +5,18 @@ import numpy as np
 from ._random import as_rng
 from ._validate import as_float_array, float_input, gradient_like, positive_int
 
-INITS = ("nnfs", "xavier", "he")
+INITS = ("nnfs", "lecun", "glorot", "he")
+# "xavier" names Glorot's scheme in PyTorch (xavier_normal_) and Keras (glorot_normal), and Var(w) = 1/D
+# in some texts: the library asks which one was meant instead of guessing.
+XAVIER = ("'xavier' is ambiguous: PyTorch's xavier_normal_ and Keras's glorot_normal mean 'glorot', "
+          "Var(w) = 2 / (D + H); for Var(w) = 1 / D use 'lecun'")
+
+
+def check_init(init, choices, where):
+    """Raise a ValueError naming `where` unless `init` is one of `choices`."""
+    if init not in choices:
+        also = f" ({XAVIER})" if init == "xavier" else ""
+        raise ValueError(f"{where}: expected init as one of {tuple(choices)}, got {init!r}{also}")
 
 
 def dense_forward(X, W, b):
@@ -37,13 +48,14 @@ def init_weights(n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64):
     """Initial W: (D, H) drawn from `rng`.
 
     "nnfs": 0.01 * standard normal, as in the nnfs book and CS231n;
-    "xavier": standard normal * sqrt(1 / D); "he": standard normal * sqrt(2 / D).
+    "lecun": standard normal * sqrt(1 / D); "glorot": standard normal * sqrt(2 / (D + H));
+    "he": standard normal * sqrt(2 / D).
     """
     n_inputs = positive_int(n_inputs, "n_inputs", "init_weights")
     n_outputs = positive_int(n_outputs, "n_outputs", "init_weights")
-    if init not in INITS:
-        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
-    scale = {"nnfs": 0.01, "xavier": (1.0 / n_inputs) ** 0.5, "he": (2.0 / n_inputs) ** 0.5}[init]
+    check_init(init, INITS, "init_weights")
+    scale = {"nnfs": 0.01, "lecun": (1.0 / n_inputs) ** 0.5, "glorot": (2.0 / (n_inputs + n_outputs)) ** 0.5,
+             "he": (2.0 / n_inputs) ** 0.5}[init]
     draw = as_rng(rng).standard_normal((n_inputs, n_outputs))
     # Cast the draws before scaling (a Python float keeps the dtype), as the nnfs book does,
     # so its numbers come out to the last digit.

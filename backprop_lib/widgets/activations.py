@@ -21,7 +21,7 @@ COLORS = {"sigmoid": "#d62728", "tanh": "#9467bd", "relu": "#1f77b4", "leaky_rel
 # what happens when the weights are too large.
 INIT_SCALES = {
     "nnfs": lambda D: 0.01,
-    "xavier": lambda D: np.sqrt(1.0 / D),
+    "lecun": lambda D: np.sqrt(1.0 / D),
     "he": lambda D: np.sqrt(2.0 / D),
     "big": lambda D: np.sqrt(4.0 / D),
 }
@@ -64,7 +64,7 @@ def deep_backward(dout, caches, activation_backward):
     return dWs, dhs
 
 
-def stack_statistics(depth, activation="sigmoid", init="xavier", width=64, n_samples=64, seed=0):
+def stack_statistics(depth, activation="sigmoid", init="lecun", width=64, n_samples=64, seed=0):
     """Per block l = 1 ... depth of a stack Dense(width, width) -> activation, as arrays (depth,):
 
     "spread": the standard deviation of the block's output h_l (how big the signal is going up);
@@ -102,13 +102,13 @@ def act_out(cache, activation):
     return PAIRS[activation][0](z)[0]
 
 
-def layer_gradient_norms(depth, activation="sigmoid", init="xavier", width=64, n_samples=64, seed=0):
+def layer_gradient_norms(depth, activation="sigmoid", init="lecun", width=64, n_samples=64, seed=0):
     """||dW|| (Frobenius norm) for each of `depth` blocks Dense(width, width) -> activation,
     shape (depth,), the block nearest the input first. See `stack_statistics`."""
     return stack_statistics(depth, activation, init, width, n_samples, seed)["dW"]
 
 
-def stack_png(stats, activation="sigmoid", init="xavier", dpi=80):
+def stack_png(stats, activation="sigmoid", init="lecun", dpi=80):
     """Three log-scale panels, one point per block: activation spread, ||dh_l|| and ||dW_l||."""
     depth = len(stats["dh"])
     layers = np.arange(1, depth + 1)
@@ -153,7 +153,7 @@ def gradient_summary_html(dh, spread=None):
     return f"<p>{text}.</p>"
 
 
-def activation_depth_explorer(depth=10, activation="sigmoid", init="xavier", width=64, n_samples=64, seed=0):
+def activation_depth_explorer(depth=10, activation="sigmoid", init="lecun", width=64, n_samples=64, seed=0):
     """Depth, activation and weight initialisation of a deep stack of Dense layers versus the
     activation spread, the gradient reaching each layer and each weight gradient."""
     _check_choice(activation, "activation", PAIRS)

@@ -19,7 +19,7 @@ def _shown_layers(depth):
     return sorted({round(float(i)) for i in np.linspace(0, depth - 1, MAX_PANELS)})
 
 
-def histograms_png(stats, activation="tanh", init="xavier", dpi=72):
+def histograms_png(stats, activation="tanh", init="lecun", dpi=72):
     """stats from `layer_statistics` -> PNG bytes: one histogram per layer, activations on top,
     gradients below, every panel of a row on the same x-range so a shrinking spread shows."""
     depth = len(stats["activations"])
@@ -73,7 +73,7 @@ def statistics_html(stats):
     )
 
 
-def init_explorer(init="xavier", activation="tanh", depth=10, width=128, n_samples=256, seed=0):
+def init_explorer(init="lecun", activation="tanh", depth=10, width=128, n_samples=256, seed=0):
     """Weight scheme, activation and depth of a deep stack versus histograms of each layer's
     activations and gradients (`backprop_lib.init.layer_statistics`)."""
     for value, name, choices in ((init, "init", INIT_SCHEMES), (activation, "activation", ACTIVATIONS)):

@@ -101,8 +101,11 @@ def test_wrong_dout_shape():
 def test_constructor_arguments():
     with pytest.raises(ValueError, match="expected n_inputs as a positive integer, got 0"):
         bl.Dense(0, 3)
-    with pytest.raises(ValueError, match=r"init: expected one of \('nnfs', 'xavier', 'he'\), got 'glorot'"):
-        bl.Dense(2, 3, init="glorot")
+    with pytest.raises(ValueError, match=r"init_weights: expected init as one of \('nnfs', 'lecun', 'glorot', 'he'\), "
+                       r"got 'xavier' \('xavier' is ambiguous: .* mean 'glorot', .* use 'lecun'\)"):
+        bl.Dense(2, 3, init="xavier")
+    with pytest.raises(ValueError, match=r"init_weights: expected init as one of .*, got 'uniform'$"):
+        bl.Dense(2, 3, init="uniform")
     with pytest.raises(TypeError, match="rng: expected a seed"):
         bl.Dense(2, 3, rng="seed")
     with pytest.raises(ValueError, match=r"Dense\(3, 4\) gives 4 features but the next Dense\(5, 2\) expects 5"):

@@ -201,7 +201,7 @@ def test_he_init_uses_the_window_fan_in_and_is_seeded():
     assert abs(W.std() / (2 / (8 * 25)) ** 0.5 - 1) < 0.05
     np.testing.assert_array_equal(W, cv.Conv2D(8, 64, 5, rng=0).params["W"])
     assert not np.array_equal(W, cv.Conv2D(8, 64, 5, rng=1).params["W"])
-    assert abs(cv.Conv2D(8, 64, 5, init="xavier", rng=0).params["W"].std() / (1 / 200) ** 0.5 - 1) < 0.05
+    assert abs(cv.Conv2D(8, 64, 5, init="lecun", rng=0).params["W"].std() / (1 / 200) ** 0.5 - 1) < 0.05
 
 
 def test_a_small_convnet_learns_by_hand(rng):
@@ -284,7 +284,7 @@ def _forwarded(layer):
             r"expected pad as an integer >= 0, got -1",
         ),
         (lambda: cv.Conv2D(1, 2, 0), r"Conv2D: expected kernel_size as an integer >= 1, got 0"),
-        (lambda: cv.Conv2D(1, 2, 3, init="zeros"), r"expected init in"),
+        (lambda: cv.Conv2D(1, 2, 3, init="zeros"), r"expected init as one of"),
         (
             lambda: cv.conv2d_backward(
                 np.full((1, 3, 3, 3), np.inf),

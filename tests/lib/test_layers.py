@@ -49,7 +49,9 @@ def test_dense_forward_returns_output_so_calls_chain(rng):
     assert out.shape == (5, 4)
 
 
-@pytest.mark.parametrize("init,std", [("nnfs", 0.01), ("xavier", (1 / 400) ** 0.5), ("he", (2 / 400) ** 0.5)])
+@pytest.mark.parametrize(
+    "init,std", [("nnfs", 0.01), ("lecun", (1 / 400) ** 0.5), ("glorot", (2 / 700) ** 0.5), ("he", (2 / 400) ** 0.5)]
+)
 def test_initialisations_have_their_scale(init, std):
     W = bl.Dense(400, 300, init=init, rng=0).W
     assert W.shape == (400, 300)

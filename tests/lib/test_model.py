@@ -43,7 +43,7 @@ def test_whole_model_gradients_match_numerical_and_autograd(activation, rng):
 
 def test_regression_model_with_mse(rng):
     X, y = bl.datasets.sine_regression(40)
-    model = bl.Sequential([bl.Dense(1, 8, init="xavier", rng=0), bl.Sigmoid(), bl.Dense(8, 1, init="xavier", rng=1)],
+    model = bl.Sequential([bl.Dense(1, 8, init="lecun", rng=0), bl.Sigmoid(), bl.Dense(8, 1, init="lecun", rng=1)],
                           loss=bl.MSE())
     model.loss(X, y)
     model.backward()

@@ -33,7 +33,7 @@ def stack_with_classes(depth, activation, init, width, n_samples, seed):
 
 
 @pytest.mark.parametrize("activation", sorted(PAIRS))
-@pytest.mark.parametrize("init", ["nnfs", "xavier", "he"])
+@pytest.mark.parametrize("init", ["nnfs", "lecun", "he"])
 def test_norms_agree_with_the_layer_classes(activation, init):
     _, _, expected = stack_with_classes(5, activation, init, 8, 6, seed=3)
     np.testing.assert_allclose(layer_gradient_norms(5, activation, init, 8, 6, seed=3), expected, rtol=1e-12)
@@ -41,7 +41,7 @@ def test_norms_agree_with_the_layer_classes(activation, init):
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "leaky_relu"])
 def test_first_layer_gradient_matches_central_differences(activation):
-    X, layers, norms = stack_with_classes(3, activation, "xavier", 4, 5, seed=1)
+    X, layers, norms = stack_with_classes(3, activation, "lecun", 4, 5, seed=1)
     rng = np.random.default_rng(1)
     rng.standard_normal((5, 4))
     [rng.standard_normal((4, 4)) for _ in range(3)]
@@ -60,7 +60,7 @@ def test_first_layer_gradient_matches_central_differences(activation):
 
 
 def test_sigmoid_gradients_vanish_and_relu_with_he_init_does_not():
-    sig = layer_gradient_norms(10, "sigmoid", "xavier")
+    sig = layer_gradient_norms(10, "sigmoid", "lecun")
     relu = layer_gradient_norms(10, "relu", "he")
     assert sig[0] / sig[-1] < 1e-4
     assert np.all(np.diff(np.log(sig)) > 0)  # smaller at every step towards the input
@@ -71,7 +71,7 @@ def test_bad_choices_explain_themselves():
     with pytest.raises(ValueError, match=r"activation: expected one of .*'relu'.*got 'softplus'"):
         layer_gradient_norms(3, "softplus")
     with pytest.raises(ValueError, match=r"init: expected one of"):
-        bl.widgets.activation_depth_explorer(init="glorot")
+        bl.widgets.activation_depth_explorer(init="uniform")
     with pytest.raises(ValueError, match=r"depth: expected a positive integer"):
         layer_gradient_norms(0)
 
@@ -101,20 +101,20 @@ def test_deep_backward_matches_central_differences(activation):
 
 
 def test_what_the_initialisations_are_for():
-    """ReLU: xavier keeps ||dW|| level while signal and gradient both shrink; he keeps all three
+    """ReLU: lecun keeps ||dW|| level while signal and gradient both shrink; he keeps all three
     level; twice he's variance makes both grow."""
-    xavier, he, big = (stack_statistics(10, "relu", init) for init in ("xavier", "he", "big"))
-    assert 0.5 < xavier["dW"][0] / xavier["dW"][-1] < 2
-    assert xavier["dh"][0] / xavier["dh"][-1] < 0.1 and xavier["spread"][-1] / xavier["spread"][0] < 0.1
+    lecun, he, big = (stack_statistics(10, "relu", init) for init in ("lecun", "he", "big"))
+    assert 0.5 < lecun["dW"][0] / lecun["dW"][-1] < 2
+    assert lecun["dh"][0] / lecun["dh"][-1] < 0.1 and lecun["spread"][-1] / lecun["spread"][0] < 0.1
     assert 0.5 < he["dh"][0] / he["dh"][-1] < 2 and 0.3 < he["spread"][-1] / he["spread"][0] < 2
     assert big["dh"][0] / big["dh"][-1] > 10 and big["spread"][-1] / big["spread"][0] > 5
-    sig = stack_statistics(10, "sigmoid", "xavier")
+    sig = stack_statistics(10, "sigmoid", "lecun")
     assert sig["dh"][0] / sig["dh"][-1] < 1e-4 and np.all(np.diff(np.log(sig["dh"])) > 0)
 
 
 
 def test_widget_redraws_when_a_control_changes():
-    box = bl.widgets.activation_depth_explorer(depth=6, activation="sigmoid", init="xavier")
+    box = bl.widgets.activation_depth_explorer(depth=6, activation="sigmoid", init="lecun")
     assert set(box.controls) == {"depth", "activation", "init"}
     assert bytes(box.view.value).startswith(PNG) and "first / last layer" in box.summary.value
     assert set(box.stats) == {"spread", "dh", "dW"}

@@ -13,7 +13,7 @@ PNG = b"\x89PNG"
 # -- backprop_lib.init ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scheme", ["nnfs", "xavier", "he"])
+@pytest.mark.parametrize("scheme", ["nnfs", "lecun", "he"])
 def test_library_schemes_match_dense_layers(scheme):
     W = init.init_weights(7, 5, scheme, np.random.default_rng(3))
     np.testing.assert_array_equal(W, bl.Dense(7, 5, init=scheme, rng=np.random.default_rng(3)).W)
@@ -27,7 +27,7 @@ def test_each_scheme_has_the_documented_spread(scheme):
     std = init.init_std(scheme, D, H)
     assert (
         std
-        == {"zeros": 0, "nnfs": 0.01, "xavier": 0.05, "glorot": np.sqrt(2 / 500), "he": np.sqrt(2 / 400), "normal": 1}[
+        == {"zeros": 0, "nnfs": 0.01, "lecun": 0.05, "glorot": np.sqrt(2 / 500), "he": np.sqrt(2 / 400), "normal": 1}[
             scheme
         ]
     )
@@ -102,12 +102,12 @@ def test_deep_stack_leaves_its_inputs_alone_and_checks_them():
 
 
 def test_the_variance_argument_holds_in_the_statistics():
-    linear = init.layer_statistics(10, "linear", "xavier", width=256, n_samples=256)
+    linear = init.layer_statistics(10, "linear", "lecun", width=256, n_samples=256)
     assert np.all(np.abs(np.log(linear["activation_std"])) < 0.1)
     relu_he = init.layer_statistics(10, "relu", "he", width=256, n_samples=256)
-    relu_xavier = init.layer_statistics(10, "relu", "xavier", width=256, n_samples=256)
+    relu_lecun = init.layer_statistics(10, "relu", "lecun", width=256, n_samples=256)
     assert relu_he["activation_std"][-1] > 0.5 and relu_he["gradient_std"][0] > 0.5
-    assert relu_xavier["activation_std"][-1] < 0.1 and relu_xavier["gradient_std"][0] < 0.1  # halves per layer
+    assert relu_lecun["activation_std"][-1] < 0.1 and relu_lecun["gradient_std"][0] < 0.1  # halves per layer
     explode = init.layer_statistics(6, "relu", "normal", width=64, n_samples=64)
     assert explode["activation_std"][-1] > 1e3 * explode["activation_std"][0]
 
@@ -121,7 +121,7 @@ def test_layer_statistics_is_deterministic():
 
 
 def test_init_explorer_redraws_when_each_control_moves():
-    box = wi.init_explorer(init="xavier", activation="tanh", depth=4, width=32, n_samples=32)
+    box = wi.init_explorer(init="lecun", activation="tanh", depth=4, width=32, n_samples=32)
     assert bytes(box.view.value).startswith(PNG) and "activations" in box.summary.value
     for name, value in (("activation", "relu"), ("init", "he"), ("depth", 6)):
         before = box.view.value
@@ -145,7 +145,7 @@ def test_histograms_cap_the_panels_and_keep_first_and_last():
 
 def test_init_explorer_rejects_bad_arguments():
     with pytest.raises(ValueError, match="init as one of"):
-        wi.init_explorer(init="lecun")
+        wi.init_explorer(init="xavier")
     with pytest.raises(ValueError, match="depth"):
         wi.init_explorer(depth=0)
 

@@ -7,7 +7,7 @@ import backprop_lib as bl
 @pytest.fixture(scope="module")
 def run():
     X, y = bl.datasets.sine_regression(40)
-    model = bl.mlp([1, 8, 1], "sigmoid", loss=bl.MSE(), init="xavier", rng=0)
+    model = bl.mlp([1, 8, 1], "sigmoid", loss=bl.MSE(), init="lecun", rng=0)
     snaps = [(0, model.forward(X).copy())]
 
     def keep(epoch, m, history):
