@@ -81,8 +81,8 @@ def find_notebook(arg, cwd=None):
             if len(found) == 1:
                 return found[0]
         where = os.path.relpath(cwd / "notebooks")
-        raise UsageError(f"no notebook numbered {int(arg):02d} in student/ or {where}/: run this from the course "
-                         "folder, or give the notebook's path (e.g. student/03_activations.ipynb)")
+        raise UsageError(f"no notebook numbered {int(arg):02d} in {where}/ (nor in student/): run this from the "
+                         "course folder, or give the notebook's path (e.g. student/03_activations.ipynb)")
     raise UsageError(f"no such notebook: {arg} (expected a path to a .ipynb file, or a notebook's number)")
 
 
