@@ -148,7 +148,10 @@ def generate(paths, out, quiet=False):
         if not target.exists():
             todo.append(path)
         elif sha256(target.read_bytes()) != entry.get("sha256"):
-            todo.append(path)  # the learner's, unless it is byte for byte the new release (checked below)
+            if entry.get("sha256"):
+                kept.append(path)  # changed since this wrote it: the learner's
+            else:
+                todo.append(path)  # no record: the learner's, unless it is byte for byte the new release
         elif entry.get("made_from") != made:
             todo.append(path)  # still what this wrote, from an older notebook: bring it up to date
         else:
@@ -162,8 +165,8 @@ def generate(paths, out, quiet=False):
                 if target.exists():
                     current = target.read_bytes()
                     if current != data and sha256(current) != entry.get("sha256"):
-                        kept.append(path)
-                        files.pop(path.name, None)
+                        kept.append(path)  # recorded as released, so that the next run knows it at once
+                        files[path.name] = {"sha256": sha256(data), "made_from": made_from(path)}
                         continue
                     if current == data:
                         up_to_date.append(path)
