@@ -1,15 +1,20 @@
 # The course's commands. Everything runs inside a local virtual environment, .venv.
-#   make lab     set up (if needed) and open the course in JupyterLab
+#   make lab     set up (if needed) and open the course in JupyterLab, at the student version of
+#                notebook 00 (student/ is written first where it is missing or out of date; a
+#                notebook you have worked in is never overwritten)
+#   make lab-solutions  the same, at the version with solutions (notebooks/), for instructors
 #   make test    set up (if needed) and run the whole test suite
 #   make test-lib only the library's unit tests (tests/lib), in seconds
 #   make lint    ruff on the code and the notebooks
 #   make setup   only create .venv and install the pinned requirements and the package
 #   make slides  export every notebook to an offline reveal.js deck in _build/slides
-#   make student write the student version of every notebook to student/ (what nbgrader releases)
-#   make check NB=03   run a notebook headless and report each exercise (NB: a number or a path,
-#                      e.g. NB=student/03_activations.ipynb)
+#   make student write the student version of every notebook to student/ (what nbgrader releases);
+#                a notebook you have worked in is kept as it is
+#   make check NB=03   run a notebook headless and report each exercise (NB: a number, for your
+#                      copy in student/ (or notebooks/ if there is none), or a path)
 #   make grading assemble the nbgrader course directory in _build/grading (see INSTRUCTORS.md)
-#   make bench   run the benchmark suite; writes benchmarks/RESULTS.md and the README table
+#   make bench   run the benchmark suite; writes benchmarks/RESULTS.md
+#   make clean   delete .venv and what the tools generated; keeps your work in student/ and a gradebook
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +26,7 @@ BENCH_ARGS ?=
 
 NB ?=
 
-.PHONY: setup lab test test-lib lint slides student check grading bench clean
+.PHONY: setup lab lab-solutions test test-lib lint slides student check grading bench clean
 
 setup: $(STAMP)
 
@@ -36,8 +41,14 @@ $(STAMP): requirements.txt pyproject.toml
 # inherited from the shell would hide every inline figure, so the kernels do not get it.
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+LAB := env -u MPLBACKEND $(BIN)/jupyter lab --ServerApp.root_dir=. $(ROOT_ARGS)
+
 lab: setup
-	env -u MPLBACKEND $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(ROOT_ARGS) $(LAB_ARGS)
+	$(BIN)/python tools/make_student.py --quiet
+	$(LAB) --LabApp.default_url=/lab/tree/student/00_welcome.ipynb $(LAB_ARGS)
+
+lab-solutions: setup
+	$(LAB) --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -56,7 +67,7 @@ student: setup
 
 ifneq ($(filter check,$(MAKECMDGOALS)),)
 ifeq ($(NB),)
-$(error make check needs a notebook: NB=03, or NB=student/03_activations.ipynb)
+$(error make check needs a notebook: NB=03 (your copy in student/), or a path such as NB=notebooks/03_activations.ipynb)
 endif
 endif
 
@@ -72,9 +83,11 @@ grading: setup
 bench: setup
 	MALLOC_TOP_PAD_=536870912 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-# A course directory with a gradebook holds a class's grades: clean leaves it.
+# A course directory with a gradebook holds a class's grades, and a student notebook that is not
+# what make student wrote holds a learner's work: clean leaves both, and says so.
 clean:
-	rm -rf $(VENV) .pytest_cache student tools/slides/node_modules
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) tools/make_student.py --clean
+	rm -rf $(VENV) .pytest_cache tools/slides/node_modules
 	@if [ -f _build/grading/gradebook.db ]; then \
 	  find _build -mindepth 1 -maxdepth 1 ! -name grading -exec rm -rf {} +; \
 	  echo "make clean: kept _build/grading, which holds a gradebook; delete it by hand once the grades are safe"; \

@@ -1,6 +1,7 @@
 """Check a notebook's exercises from the command line, and the course's nbgrader feedback step.
 
-    python -m backprop_lib check notebooks/03_activations.ipynb   # or a number: check 03
+    python -m backprop_lib check 03    # student/03_activations.ipynb, or notebooks/ where there is none
+    python -m backprop_lib check notebooks/03_activations.ipynb   # or any path
 
 runs the notebook headless, in a fresh kernel, top to bottom (an error does not stop it, a
 cell that runs too long is interrupted), without changing the file, then prints one line per
@@ -15,11 +16,13 @@ The exercises are the notebook's nbgrader cells (tools/nbgrader_cells.py writes 
 versions keep them): a solution cell and the graded check cell after it, with its points. An
 exercise has passed when its check cell printed only ✅ verdicts and raised nothing; it is not
 attempted when the check said "not implemented yet"; otherwise it failed, and the line gives
-the check's ❌ verdict, or the error that the exercise cell or the check cell raised. The exit
+the check's ❌ verdict with the mistake it names, or the error that the exercise cell or the
+check cell raised. The exit
 status is 0 only if every exercise passed.
 
 `ShortTracebacks` is an nbconvert preprocessor that the course's nbgrader configuration runs
-in `generate_feedback`.
+in `generate_feedback`; `ClearInstructorCells` one that it runs first in `generate_assignment`,
+so that a student version has no speaker notes.
 """
 
 import argparse
@@ -57,7 +60,11 @@ class Exercise:
 
 # -- finding the notebook and its exercises ---------------------------------------------------------
 def find_notebook(arg, cwd=None):
-    """The notebook `arg` names: a path to a .ipynb file, or a number (3 or 03) in notebooks/."""
+    """The notebook `arg` names: a path to a .ipynb file, or a number (3 or 03).
+
+    A number names the learner's copy, student/NN_*.ipynb, where there is one (that is where
+    `make lab` opens the course), and otherwise the version with solutions in notebooks/.
+    """
     cwd = Path(cwd or Path.cwd())
     path = Path(arg)
     if not path.is_absolute():
@@ -69,13 +76,23 @@ def find_notebook(arg, cwd=None):
     if path.is_dir():
         raise UsageError(f"{arg} is a folder: expected a notebook, e.g. {Path(arg) / '03_activations.ipynb'}")
     if re.fullmatch(r"\d{1,2}", str(arg)):
-        found = sorted((cwd / "notebooks").glob(f"{int(arg):02d}_*.ipynb"))
-        if len(found) == 1:
-            return found[0]
+        for folder in ("student", "notebooks"):
+            found = sorted((cwd / folder).glob(f"{int(arg):02d}_*.ipynb"))
+            if len(found) == 1:
+                return found[0]
         where = os.path.relpath(cwd / "notebooks")
-        raise UsageError(f"no notebook numbered {int(arg):02d} in {where}/: run this from the course folder, "
-                         "or give the notebook's path (e.g. student/03_activations.ipynb)")
+        raise UsageError(f"no notebook numbered {int(arg):02d} in {where}/ (nor in student/): run this from the "
+                         "course folder, or give the notebook's path (e.g. student/03_activations.ipynb)")
     raise UsageError(f"no such notebook: {arg} (expected a path to a .ipynb file, or a notebook's number)")
+
+
+def which_file(arg, path):
+    """What the first line of the report says about the file it checks."""
+    name = os.path.relpath(path)
+    if re.fullmatch(r"\d{1,2}", str(arg)) and path.parent.name == "notebooks":
+        return (f"{name}, the version with solutions (there is no student/{path.name}: "
+                "`make lab` or `make student` writes your copy)")
+    return name
 
 
 def read_notebook(path):
@@ -151,11 +168,32 @@ def _raised(where, out, timeout):
 
 
 def _failure(lines, i):
-    """The ❌ verdict at lines[i], with the one line after it when that line explains it."""
-    why = _unmarked(lines[i])
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if nxt and not nxt[0].isspace() and not nxt.startswith((PASS, FAIL, TODO)):
-        why += " " + nxt.strip()
+    """The ❌ verdict at lines[i], with what the cell says about it.
+
+    That is the lines after it up to the next verdict that are not indented details or a hint:
+    the named mistake ("It is 2 times the answer: ..."). Where there is none, the first detail
+    that measures the error ("largest abs error: ..."). Further ❌ verdicts are counted.
+    """
+    why, said, measured = _unmarked(lines[i]), [], ""
+    block = lines[i + 1:]
+    for j, line in enumerate(block):
+        if line.startswith((PASS, FAIL, TODO)):
+            block = block[j:]
+            break
+        if line[0].isspace():
+            if not measured and "error" in line:
+                measured = " ".join(line.split())
+        elif not line.startswith("Hint") and len(said) < 3:
+            said.append(line.strip())
+    else:
+        block = []
+    if said:
+        why += " " + " ".join(said)
+    elif measured:
+        why += f" ({measured})"
+    more = sum(line.startswith(FAIL) for line in block)
+    if more:
+        why += f" (and {more} more ❌ in the check cell)"
     return why
 
 
@@ -217,7 +255,8 @@ def summary(exercises):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m backprop_lib check",
                                  description="Run a course notebook headless and report each exercise.")
-    ap.add_argument("notebook", help="a notebook's path (notebooks/03_activations.ipynb, student/...) or number (03)")
+    ap.add_argument("notebook", help="a notebook's number (03: your copy in student/, or notebooks/ if there is "
+                                     "none) or its path (student/03_activations.ipynb, notebooks/...)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds one cell may run (default: 300)")
     args = ap.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -227,7 +266,7 @@ def main(argv=None):
             raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
         path = find_notebook(args.notebook)
         read_notebook(path)  # a clear error before anything runs
-        print(f"checking {os.path.relpath(path)} ...", flush=True)
+        print(f"checking {which_file(args.notebook, path)} ...", flush=True)
         exercises = check_notebook(path, args.timeout)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -238,7 +277,33 @@ def main(argv=None):
     return 0 if all(e.status == "passed" for e in exercises) else 1
 
 
-# -- nbgrader feedback ----------------------------------------------------------------------------------
+# -- nbgrader release and feedback ----------------------------------------------------------------------------------
+def instructor_only(cell):
+    """Whether `cell` is for the instructor: speaker notes (slide type "notes") or tagged `instructor`.
+
+    An exercise or check cell is never instructor-only, whatever its slide type.
+    """
+    if cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade"):
+        return False
+    return (cell.metadata.get("slideshow", {}).get("slide_type") == "notes"
+            or "instructor" in cell.metadata.get("tags", []))
+
+
+class ClearInstructorCells(Preprocessor):
+    """Leave the instructor's cells out of a student version: speaker notes and timing advice.
+
+    The notebooks keep what is said to the room (where to slow down, what to leave out if time
+    is short, what to write on the board) in speaker notes; a learner working alone reads the
+    notebook, not the talk, and the notes may name an answer the room is asked for.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not instructor_only(cell)]
+        return nb, resources
+
+
 class ShortTracebacks(Preprocessor):
     """In graded cells, show an error as its one-line message: `AssertionError: <the check's verdict>`.
 

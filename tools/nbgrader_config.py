@@ -8,6 +8,8 @@ releases, byte for byte. One assignment per notebook: source/03_activations/03_a
 
 import os
 
+from nbgrader.converters import GenerateAssignment
+
 c = get_config()  # noqa: F821 - nbgrader defines get_config() when it reads this file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,6 +21,13 @@ c.CourseDirectory.course_id = "backprop-from-scratch"
 c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("write your answer here, then run the check below")'
 }
+
+# The release leaves out the instructor's cells (speaker notes, timing advice, cells tagged
+# `instructor`) before nbgrader's own steps, which stay as nbgrader defines them.
+c.GenerateAssignment.preprocessors = [
+    "backprop_lib.grading.ClearInstructorCells",
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+]
 
 # A note at the top of every student version: how to check oneself.
 c.IncludeHeaderFooter.header = os.path.join(HERE, "student_header.ipynb")

@@ -149,9 +149,12 @@ def test_a_check_cell_that_raises_or_prints_nothing_fails():
     assert grading.verdict(nb, 0, 2) == ("failed", "the check printed no verdict")
 
 
-def test_a_number_names_a_course_notebook():
-    assert grading.find_notebook("3", cwd=ROOT) == NB03
-    assert grading.find_notebook("03", cwd=ROOT) == NB03
+def test_a_number_names_a_course_notebook(tmp_path):
+    (tmp_path / "notebooks").mkdir()  # a course folder without student/
+    (tmp_path / "notebooks" / NB03.name).symlink_to(NB03)
+    nb03 = tmp_path / "notebooks" / NB03.name
+    assert grading.find_notebook("3", cwd=tmp_path) == nb03
+    assert grading.find_notebook("03", cwd=tmp_path) == nb03
     assert grading.find_notebook("notebooks/03_activations.ipynb", cwd=ROOT) == NB03
 
 
@@ -181,3 +184,66 @@ def test_a_broken_or_ungraded_notebook_gets_a_clear_message(tmp_path, capsys):
 def test_the_module_names_its_commands():
     done = subprocess.run([sys.executable, "-m", "backprop_lib", "grade"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown command 'grade': expected one of check" in done.stderr
+
+
+# -- the learner's copy, the report's summary, the wrong Python --------------------------------------------------
+def test_a_number_checks_the_learners_copy_in_student_and_says_which_file(student03, tmp_path):
+    for folder, source in (("notebooks", NB03), ("student", student03)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / NB03.name).write_bytes(source.read_bytes())
+    assert grading.find_notebook("03", cwd=tmp_path) == tmp_path / "student" / NB03.name
+    done = subprocess.run([sys.executable, "-m", "backprop_lib", "check", "03"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1, done.stderr
+    assert lines[0] == "checking student/03_activations.ipynb ..."
+    assert lines[-1] == "0 of 3 passed, 0 failed, 3 not attempted; 0/4 points"
+
+
+def test_without_a_student_copy_the_report_says_it_checks_the_version_with_solutions(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / NB03.name).symlink_to(NB03)
+    monkeypatch.chdir(tmp_path)
+    path = grading.find_notebook("03")
+    assert grading.which_file("03", path) == (
+        "notebooks/03_activations.ipynb, the version with solutions (there is no student/03_activations.ipynb: "
+        "`make lab` or `make student` writes your copy)")
+    assert grading.which_file("notebooks/03_activations.ipynb", path) == "notebooks/03_activations.ipynb"
+
+
+def executed_check(text):
+    """A notebook of an exercise cell and a check cell that printed `text`, as after a run."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def f(): pass"),
+                nbformat.v4.new_code_cell("ex.check_f(f)", outputs=[nbformat.v4.new_output("stream", text=text)])]
+    for cell in nb.cells:
+        cell.execution_count = 1
+    return nb
+
+
+def test_the_summary_keeps_the_mistake_the_check_names():
+    named = ("❌ dense_backward_loop: dW does not match the reference.\n"
+             "It is 2 times the answer: a factor 2 is off (the 2 from differentiating a square).\n"
+             "  shape:              (3, 3) (both)\n"
+             "  largest abs error:  3.94 at index (2, 2)\n"
+             "  got (corner):       [[ 5.29969, -2.60681, -3.82157]]\n"
+             "Hint: for every entry, add up dout[m, h] times the local derivative.\n")
+    assert grading.verdict(executed_check(named), 0, 1) == (
+        "failed", "dense_backward_loop: dW does not match the reference. It is 2 times the answer: a factor 2 is "
+                  "off (the 2 from differentiating a square).")
+    unnamed = ("❌ f: dW does not match the reference.\n  shape:              (3, 3) (both)\n"
+               "  largest abs error:  0.5 at index (0, 1)\n  largest rel error:  0.1\nHint: look again.\n")
+    assert grading.verdict(executed_check(unnamed), 0, 1) == (
+        "failed", "f: dW does not match the reference. (largest abs error: 0.5 at index (0, 1))")
+    several = "❌ f: wrong: dW1, dW2; right: dh1\nIt is the right answer transposed.\n  details\n❌ f: dW2 is wrong.\n"
+    assert grading.verdict(executed_check(several), 0, 1) == (
+        "failed", "f: wrong: dW1, dW2; right: dh1 It is the right answer transposed. (and 1 more ❌ in the check cell)")
+
+
+def test_a_python_without_nbconvert_is_sent_to_the_courses_python_not_to_pip():
+    code = ("import sys, runpy; sys.modules['nbconvert'] = sys.modules['nbclient'] = None; "
+            "sys.argv = ['backprop_lib', 'check', '02']; runpy.run_module('backprop_lib', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "`make check NB=02`" in done.stderr and "`.venv/bin/python -m backprop_lib check 02`" in done.stderr
+    assert "pip install" not in done.stderr

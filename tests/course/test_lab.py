@@ -64,3 +64,20 @@ def test_lab_serves_the_course(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+def test_make_lab_opens_the_student_version_and_lab_solutions_the_notebooks():
+    """`make lab` writes student/ first (what is missing or out of date) and opens student/00;
+    `make lab-solutions` opens notebooks/00, the version with solutions (a dry run: nothing starts)."""
+    def dry_run(target):
+        done = subprocess.run(["make", "-n", target, "LAB_ARGS=--no-browser"], cwd=ROOT, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if "make_student.py" in line or "jupyter lab" in line]
+
+    lab = dry_run("lab")
+    assert "tools/make_student.py" in lab[0] and "--LabApp.default_url=/lab/tree/student/00_welcome.ipynb" in lab[1]
+    assert lab[1].endswith("--no-browser")
+    solutions = dry_run("lab-solutions")
+    assert len(solutions) == 1 and "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb" in solutions[0]

@@ -16,18 +16,18 @@ def test_readme_gives_the_two_commands_and_the_manual_equivalent():
         assert target in makefile
 
 
-def test_binder_badge_opens_an_existing_notebook():
+def test_second_binder_badge_opens_an_existing_notebook():
     readme = (ROOT / "README.md").read_text()
     urls = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
-    assert urls
-    labpath = urllib.parse.parse_qs(urllib.parse.urlparse(urls[0]).query)["labpath"][0]
+    assert len(urls) == 2
+    labpath = urllib.parse.parse_qs(urllib.parse.urlparse(urls[1]).query)["labpath"][0]
     assert labpath == "notebooks/00_welcome.ipynb" and (ROOT / labpath).exists()
 
 
-def test_second_binder_badge_opens_the_student_version_that_postbuild_makes():
+def test_first_binder_badge_opens_the_student_version_that_postbuild_makes():
     readme = (ROOT / "README.md").read_text()
     urls = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
-    labpath = urllib.parse.parse_qs(urllib.parse.urlparse(urls[1]).query)["labpath"][0]
+    labpath = urllib.parse.parse_qs(urllib.parse.urlparse(urls[0]).query)["labpath"][0]
     assert labpath == "student/00_welcome.ipynb"
     assert "tools/make_student.py" in (ROOT / "binder" / "postBuild").read_text()
     assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"

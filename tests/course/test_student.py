@@ -8,6 +8,7 @@ twice changes nothing.
 """
 
 import importlib.util
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -132,3 +133,35 @@ def test_student_version_runs_without_a_traceback(path, executed):
             text = "".join(o.get("text", "") for o in check.outputs)
             assert "not implemented yet" in text, f"the check after cell {i} said {text[:200]!r}"
     assert exercises >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_instructors_cells_are_left_out(path, generated):
+    """Speaker notes (timing advice, "if time is short", what to put on the board) are not in a student version."""
+    from backprop_lib.grading import instructor_only
+
+    nb = nbformat.read(path, as_version=4)
+    student = nbformat.read(generated / path.name, as_version=4)
+    assert any(instructor_only(c) for c in nb.cells), "expected speaker notes in the instructor version"
+    assert [c.id for c in student.cells[1:]] == [c.id for c in nb.cells if not instructor_only(c)]
+    for cell in student.cells:
+        assert cell.metadata.get("slideshow", {}).get("slide_type") != "notes", cell.source[:80]
+        assert not re.search(r"time is short|speaker notes", cell.source, flags=re.I), cell.source[:80]
+
+
+def test_the_release_leaves_out_notes_and_instructor_cells_but_never_an_exercise():
+    from backprop_lib.grading import ClearInstructorCells
+
+    def cell(kind, slide_type, tags=(), nbgrader=None):
+        meta = {"slideshow": {"slide_type": slide_type}, "tags": list(tags)}
+        if nbgrader:
+            meta["nbgrader"] = nbgrader
+        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        return make(f"{kind} {slide_type} {tags}", metadata=meta)
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("markdown", "slide"), cell("markdown", "notes"), cell("code", "-", tags=["instructor"]),
+        cell("code", "notes", nbgrader={"solution": True, "grade": False, "grade_id": "ex-f"}),
+        cell("code", "fragment"), cell("markdown", "notes", tags=["instructor"])])
+    out, _ = ClearInstructorCells().preprocess(nb, {})
+    assert [c.source for c in out.cells] == ["markdown slide ()", "code notes ()", "code fragment ()"]
