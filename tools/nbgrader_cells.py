@@ -60,7 +60,8 @@ POINTS = {
     "11_initialisation": {"he_init": 1, "stack_statistics": 2},
     "12_optimisers": {"momentum_step": 1, "adam_step": 2},
     "13_batchnorm_dropout": {"batchnorm_backward": 2, "batchnorm_eval_forward": 1, "dropout_backward": 1},
-    "14_convolution": {"conv2d_backward": 2, "maxpool_backward": 1},
+    "14_convolution": {"conv_param_grads": 1, "conv2d_backward": 2, "conv_dx_strided": 2, "col2im": 1,
+                       "maxpool_backward": 1},
 }
 
 # Extra hidden cases: (notebook, exercise) -> code run after the visible checks' requires.
@@ -150,6 +151,18 @@ bl.checks.require(
 bl.checks.require(
     bl.checks.check_function, dropout_backward, bl.dropout_backward, *ex.dropout_inputs((4, 9), 0.6, 119),
     name="dropout_backward with p = 0.6",
+)""",
+    ("14_convolution", "conv_param_grads"): """\
+bl.checks.require(
+    bl.checks.check_function, conv_param_grads, ex._reference_param_grads,
+    *ex.conv_cases(114, (("", (3, 2, 6, 4), (2, 2, 1, 3), 1, 1),))[0][1:],  # dout, cache
+    outputs=("dW", "db"), name="conv_param_grads with x (3, 2, 6, 4), W (2, 2, 1, 3), pad 1",
+)""",
+    ("14_convolution", "conv_dx_strided"): """\
+bl.checks.require(
+    bl.checks.check_function, conv_dx_strided, ex._reference_dx,
+    *ex.conv_cases(115, (("", (1, 2, 7, 5), (2, 2, 3, 1), 2, 0),))[0][1:],  # dout, cache
+    name="conv_dx_strided with x (1, 2, 7, 5), W (2, 2, 3, 1), stride 2",
 )""",
 }
 

@@ -5,18 +5,50 @@
     ex.check_dropout_backward(dropout_backward)       # fn(dout, cache) -> dx, cache = (mask, p)
     ex.check_batchnorm_eval_forward(batchnorm_eval)   # fn(x, gamma, beta, running_mean, running_var, eps) -> out
 
-Each builds its own seeded inputs. The batch-norm inputs have one feature with a tiny
-variance (about 1e-4), so that leaving eps out of sqrt(var + eps) changes the answer by a
-few per cent instead of hiding below the tolerance.
+Each builds its own seeded inputs and runs two cases, reporting the first that fails. The
+batch-norm inputs have one feature with a tiny variance (about 1e-4), so that leaving eps out of
+sqrt(var + eps) changes the answer by a few per cent instead of hiding below the tolerance; the
+second case is a wide batch (N = 3 samples of D = 7 features), so that sums over the wrong axis
+give the wrong shape. The dropout cases use p = 0.25 and p = 0.6, where 1 - p, 1 / (1 - p), p and
+1 / p all differ, and a backward that draws a new mask is named as such.
 """
+
+import copy
 
 import numpy as np
 
-from ..checks import check_function
+from ..checks import FAIL, PASS, CheckResult, check_function
 from ..dropout import dropout_backward, dropout_forward
 from ..normalization import batchnorm_backward, batchnorm_eval_forward, batchnorm_forward
 
 BN_OUTPUTS = ("dx", "dgamma", "dbeta")
+
+
+def _run_cases(fn, cases, reference, quiet, explain=None, **options):
+    """check_function on every (label, args) case until one fails; prints and returns one verdict.
+
+    `explain(got, args)` may name a mistake that no fixed wrong answer reproduces (a new random mask)."""
+    name = getattr(fn, "__name__", "your function")
+    for label, args in cases:
+        result = check_function(fn, reference, *args, name=name, quiet=True, **options)
+        if not result and result.status != "todo" and explain and "known wrong answer" not in result.message:
+            try:
+                got = fn(*copy.deepcopy(args))
+            except Exception:  # the check has said how it failed
+                got = None
+            reason = None if got is None else explain(got, args)
+            if reason:
+                result = CheckResult(False, f"{FAIL} {name}: {reason}")
+        if not result:
+            if result.status != "todo":
+                result = CheckResult(False, f"{result.message}\n(in the case {label})", result.status)
+            break
+    else:
+        labels = "; ".join(label for label, _ in cases)
+        result = CheckResult(True, f"{PASS} {name} is correct in both cases: {labels}.")
+    if not quiet:
+        print(result.message)
+    return result
 
 
 def batchnorm_inputs(N=8, D=4, seed=13):
@@ -108,6 +140,18 @@ def _dgamma_with_x(dout, cache):
     return dx, (dout * cache[0]).sum(axis=0), dbeta
 
 
+def _wrong_axis_params(dout, cache):
+    dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+    return dx, (dout * cache[1]).sum(axis=1), dout.sum(axis=1)
+
+
+def _wrong_axis_dx(dout, cache):
+    dxhat, xhat, std, N = _parts(dout, cache)
+    sum_1 = dxhat.sum(axis=1, keepdims=True)  # (N, 1): a sum over the features, not the batch
+    sum_xhat = (dxhat * xhat).sum(axis=1, keepdims=True)
+    return _with_dx((N * dxhat - sum_1 - xhat * sum_xhat) / (N * std), dout, cache)
+
+
 BN_MISTAKES = {
     "dx treats the mean and the variance as constants (dx = dout * gamma / std): both depend on x, "
     "and each adds a path from x to the output.": _constant_statistics,
@@ -130,17 +174,27 @@ BN_MISTAKES = {
     "dbeta is not summed over the batch: it is dout.sum(axis=0), of shape (D,).": _unsummed("beta"),
     "dgamma and dbeta are means over the batch: they are sums (any 1/N is already inside dout).": _means_not_sums,
     "dgamma uses x instead of xhat: gamma multiplies the normalised xhat.": _dgamma_with_x,
+    "dgamma and dbeta are summed over the wrong axis (axis 1, the features): gamma[d] and beta[d] serve "
+    "every sample of feature d, so sum over the batch, axis 0, leaving shape (D,).": _wrong_axis_params,
+    "dx takes its sums over the features (axis 1, as layer norm would): batch norm's mean and variance "
+    "are taken over the batch, so the sums of dxhat and dxhat * xhat run over axis 0, one per feature.":
+        _wrong_axis_dx,
     "dgamma and dbeta are swapped: return (dx, dgamma, dbeta), in the order of the inputs x, gamma, beta.":
         lambda dout, cache: (lambda dx, dgamma, dbeta: (dx, dbeta, dgamma))(*batchnorm_backward(dout, cache)),
 }
 
 
-def check_batchnorm_backward(fn):
+BN_CASES = (("a batch of N = 8, D = 4", 8, 4, 13), ("a wide batch of N = 3, D = 7", 3, 7, 31))
+
+
+def check_batchnorm_backward(fn, quiet=False):
     """fn(dout, cache) -> (dx, dgamma, dbeta) for cache = (x, xhat, mu, var, gamma, eps) from `batchnorm_forward`."""
-    x, gamma, beta, dout = batchnorm_inputs()
-    _, cache = batchnorm_forward(x, gamma, beta)
-    return check_function(
-        fn, batchnorm_backward, dout, cache, outputs=BN_OUTPUTS, n_samples=x.shape[0], mistakes=BN_MISTAKES,
+    cases = []
+    for label, N, D, seed in BN_CASES:
+        x, gamma, beta, dout = batchnorm_inputs(N, D, seed)
+        cases.append((label, (dout, batchnorm_forward(x, gamma, beta)[1])))
+    return _run_cases(
+        fn, cases, batchnorm_backward, quiet, outputs=BN_OUTPUTS, mistakes=BN_MISTAKES,
         hint="dxhat = dout * gamma; x reaches the output through xhat, var and mu; dgamma and dbeta sum over axis 0.",
     )
 
@@ -173,11 +227,32 @@ def dropout_inputs(shape=(6, 5), p=DROPOUT_P, seed=13):
     return rng.standard_normal(shape), cache
 
 
-def check_dropout_backward(fn):
+def _explain_dropout(got, args):
+    """Name a backward that drew a new mask: zeros and dout / (1 - p) in a pattern other than the mask's."""
+    dout, (mask, p) = args
+    got = np.asarray(got, dtype=float)
+    if got.shape != dout.shape:
+        return None
+    kept = np.isclose(got, dout / (1 - p), rtol=1e-9, atol=1e-12)
+    dropped = got == 0
+    if (kept | dropped).all() and (kept != mask).any():
+        return (
+            "the gradient uses a new random mask: dx has the right values (0 or dout / (1 - p)) in the wrong "
+            f"places ({int((kept != mask).sum())} of {mask.size} differ from the forward pass's mask). Use the "
+            "mask stored in the cache (never draw a new one): a unit the forward pass dropped had no effect "
+            "on the loss."
+        )
+    return None
+
+
+DROPOUT_CASES = (("(6, 5), p = 0.25", (6, 5), DROPOUT_P, 13), ("(4, 9), p = 0.6", (4, 9), 0.6, 17))
+
+
+def check_dropout_backward(fn, quiet=False):
     """fn(dout, cache) -> dx for cache = (mask, p): mask (N, H) booleans, True where kept, p the drop probability."""
-    dout, cache = dropout_inputs()
-    return check_function(
-        fn, dropout_backward, dout, cache, mistakes=DROPOUT_MISTAKES,
+    cases = [(label, dropout_inputs(shape, p, seed)) for label, shape, p, seed in DROPOUT_CASES]
+    return _run_cases(
+        fn, cases, dropout_backward, quiet, explain=_explain_dropout, mistakes=DROPOUT_MISTAKES,
         hint="use the mask stored in the cache (never draw a new one) and the same scale as the forward pass.",
     )
 
@@ -212,9 +287,14 @@ def eval_inputs(N=5, D=3, seed=31):
     return x, gamma, beta, running_mean, running_var, 1e-3
 
 
-def check_batchnorm_eval_forward(fn):
+EVAL_CASES = (("x (5, 3)", 5, 3, 31), ("x (2, 6)", 2, 6, 37))
+
+
+def check_batchnorm_eval_forward(fn, quiet=False):
     """fn(x, gamma, beta, running_mean, running_var, eps) -> out: (N, D)."""
-    return check_function(
-        fn, _eval_reference, *eval_inputs(), mistakes=EVAL_MISTAKES,
-        hint="out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta, with no statistics of x itself.",
+    cases = [(label, eval_inputs(N, D, seed)) for label, N, D, seed in EVAL_CASES]
+    return _run_cases(
+        fn, cases, _eval_reference, quiet, mistakes=EVAL_MISTAKES,
+        hint="each feature is standardised with the running statistics, then scaled and shifted; "
+        "nothing about x itself (its mean or variance) enters.",
     )

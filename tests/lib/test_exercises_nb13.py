@@ -74,6 +74,49 @@ def test_a_new_random_mask_fails_with_the_hint(capsys):
 
     result = ex.check_dropout_backward(fresh_mask)
     assert not result.passed and "never draw a new one" in result.message
+    assert "uses a new random mask" in result.message and "differ from the forward pass's mask" in result.message
+
+
+@pytest.mark.parametrize("check, mistakes", CHECKS, ids=["batchnorm", "dropout", "eval"])
+def test_each_check_knows_at_least_five_mistakes(check, mistakes):
+    assert len(mistakes) >= 5
+
+
+def test_the_wide_batch_catches_an_answer_fitted_to_the_first_case(capsys):
+    def fixed_n(dout, cache):  # N written as 8, the first case's batch size
+        x, xhat, mu, var, gamma, eps = cache
+        dxhat = dout * gamma
+        dx = (8 * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (8 * np.sqrt(var + eps))
+        return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+    result = ex.check_batchnorm_backward(fixed_n)
+    assert not result.passed and "(in the case a wide batch of N = 3, D = 7)" in result.message
+
+
+def test_sums_over_the_features_are_named_in_the_wide_case(capsys):
+    x, gamma, beta, dout = ex.batchnorm_inputs(3, 7, 31)
+    from backprop_lib.normalization import batchnorm_forward
+
+    cache = batchnorm_forward(x, gamma, beta)[1]
+    assert ex.BN_MISTAKES[next(m for m in ex.BN_MISTAKES if "wrong axis" in m)](dout, cache)[1].shape == (3,)
+    for message in [m for m in ex.BN_MISTAKES if "axis 1" in m]:
+        result = ex.check_batchnorm_backward(ex.BN_MISTAKES[message], quiet=True)
+        assert not result.passed and message in result.message
+
+
+def test_the_unbiased_variance_is_named(capsys):
+    result = ex.check_batchnorm_backward(ex.BN_MISTAKES[next(m for m in ex.BN_MISTAKES if "N - 1:" in m)])
+    assert not result.passed and "biased variance" in result.message
+
+
+def test_a_fixed_scale_fails_in_the_second_dropout_case(capsys):
+    result = ex.check_dropout_backward(lambda dout, cache: dout * cache[0] / 0.75)
+    assert not result.passed and "(in the case (4, 9), p = 0.6)" in result.message
+
+
+def test_the_eval_check_catches_a_batch_statistics_answer_at_n_2(capsys):
+    result = ex.check_batchnorm_eval_forward(lambda x, g, b, m, v, eps: g * (x - x.mean(0)) / np.sqrt(v + eps) + b)
+    assert not result.passed and "(in the case" in result.message
 
 
 def test_an_unrecognised_wrong_answer_shows_the_generic_report(capsys):
