@@ -23,6 +23,7 @@ import importlib
 from . import (
     activations,
     checks,
+    clipping,
     conv,
     datasets,
     dropout,
@@ -50,6 +51,7 @@ from .activations import (
     softmax_jacobian,
     softmax_jacobian_batched,
 )
+from .clipping import clip_grad_norm, global_norm
 from .conv import Conv2D, Flatten, MaxPool2D, conv2d_backward, conv2d_forward, maxpool_backward, maxpool_forward
 from .dropout import Dropout, dropout_backward, dropout_forward
 from .gradcheck import (
@@ -124,12 +126,13 @@ __all__ = [
     "conv2d_forward", "conv2d_backward", "maxpool_forward", "maxpool_backward",
     "embedding_forward", "embedding_backward", "rnn_forward", "rnn_backward", "layernorm_forward",
     "layernorm_backward", "attention_forward", "attention_backward", "sequence_cross_entropy",
+    "clip_grad_norm", "global_norm",
     # gradient checking
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "losses", "model",
-    "neuron", "normalization", "optim", "sequence", "transformer",
+    "activations", "checks", "clipping", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "losses",
+    "model", "neuron", "normalization", "optim", "sequence", "transformer",
     *_LAZY,
 ]
 

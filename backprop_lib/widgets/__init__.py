@@ -25,6 +25,7 @@ _WHERE = {
     "draw_batchnorm_graph": "regularization",
     "conv_window_explorer": "conv",
     "maxpool_router": "conv",
+    "bptt_explorer": "recurrent",
 }
 
 
