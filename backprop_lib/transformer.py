@@ -301,6 +301,11 @@ class TransformerBlock:
     def __repr__(self):
         return f"TransformerBlock({self.dim}, heads={self.heads}, causal={self.causal}, hidden={self.hidden})"
 
+    @property
+    def weights(self):
+        """The attention weights of the last forward pass, (N, heads, T, T) (a copy), or None."""
+        return None if self.cache is None else self.cache[2][4].copy()
+
     def forward(self, x):
         """x: (N, T, D) -> out: (N, T, D)."""
         x = _check_x(x, self.dim, f"{self}.forward")

@@ -62,6 +62,8 @@ POINTS = {
     "13_batchnorm_dropout": {"batchnorm_backward": 2, "batchnorm_eval_forward": 1, "dropout_backward": 1},
     "14_convolution": {"conv2d_backward": 2, "maxpool_backward": 1},
     "15_recurrent_networks": {"rnn_backward": 3, "clip_grad_norm": 1},
+    "16_attention_transformer": {"embedding_backward": 1, "causal_softmax": 1, "attention_head_backward": 2,
+                                 "block_backward": 3},
 }
 
 # Extra hidden cases: (notebook, exercise) -> code run after the visible checks' requires.

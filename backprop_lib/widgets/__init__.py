@@ -26,6 +26,7 @@ _WHERE = {
     "conv_window_explorer": "conv",
     "maxpool_router": "conv",
     "bptt_explorer": "recurrent",
+    "attention_explorer": "attention",
 }
 
 
