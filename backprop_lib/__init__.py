@@ -23,6 +23,7 @@ import importlib
 from . import (
     activations,
     checks,
+    clipping,
     conv,
     datasets,
     dropout,
@@ -34,6 +35,8 @@ from . import (
     neuron,
     normalization,
     optim,
+    sequence,
+    transformer,
 )
 from .activations import (
     LeakyReLU,
@@ -48,6 +51,7 @@ from .activations import (
     softmax_jacobian,
     softmax_jacobian_batched,
 )
+from .clipping import clip_grad_norm, global_norm
 from .conv import Conv2D, Flatten, MaxPool2D, conv2d_backward, conv2d_forward, maxpool_backward, maxpool_forward
 from .dropout import Dropout, dropout_backward, dropout_forward
 from .gradcheck import (
@@ -79,6 +83,27 @@ from .normalization import (
     batchnorm_forward,
 )
 from .optim import SGD, Adam, Momentum
+from .sequence import (
+    RNN,
+    Embedding,
+    PerPosition,
+    PositionalEmbedding,
+    SequenceCrossEntropy,
+    embedding_backward,
+    embedding_forward,
+    rnn_backward,
+    rnn_forward,
+    sequence_cross_entropy,
+)
+from .transformer import (
+    LayerNorm,
+    SelfAttention,
+    TransformerBlock,
+    attention_backward,
+    attention_forward,
+    layernorm_backward,
+    layernorm_forward,
+)
 
 __version__ = "0.1.0"
 
@@ -88,8 +113,9 @@ __all__ = [
     # layers and activations
     "Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
     "BatchNorm", "Dropout", "Conv2D", "MaxPool2D", "Flatten",
+    "Embedding", "PositionalEmbedding", "RNN", "LayerNorm", "SelfAttention", "TransformerBlock", "PerPosition",
     # losses
-    "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy",
+    "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy", "SequenceCrossEntropy",
     # models and optimisers
     "Sequential", "mlp", "History", "TrainingDivergedError", "SGD", "Momentum", "Adam",
     # pure functions
@@ -98,12 +124,15 @@ __all__ = [
     "softmax_cross_entropy", "one_hot", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_staged",
     "batchnorm_eval_forward", "batchnorm_eval_backward", "dropout_forward", "dropout_backward",
     "conv2d_forward", "conv2d_backward", "maxpool_forward", "maxpool_backward",
+    "embedding_forward", "embedding_backward", "rnn_forward", "rnn_backward", "layernorm_forward",
+    "layernorm_backward", "attention_forward", "attention_backward", "sequence_cross_entropy",
+    "clip_grad_norm", "global_norm",
     # gradient checking
     "check_layer", "check_loss", "check_model", "check_forward_backward", "numerical_gradient",
     "numerical_gradient_array", "rel_error",
     # modules
-    "activations", "checks", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "losses", "model",
-    "neuron", "normalization", "optim",
+    "activations", "checks", "clipping", "conv", "datasets", "dropout", "gradcheck", "init", "layers", "losses",
+    "model", "neuron", "normalization", "optim", "sequence", "transformer",
     *_LAZY,
 ]
 

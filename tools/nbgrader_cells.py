@@ -62,11 +62,21 @@ POINTS = {
     "13_batchnorm_dropout": {"batchnorm_backward": 2, "batchnorm_eval_forward": 1, "dropout_backward": 1},
     "14_convolution": {"conv_param_grads": 1, "conv2d_backward": 2, "conv_dx_strided": 2, "col2im": 1,
                        "maxpool_backward": 1},
+    "15_recurrent_networks": {"rnn_backward": 3, "clip_grad_norm": 1},
+    "16_attention_transformer": {"embedding_backward": 1, "causal_softmax": 1, "attention_head_backward": 2,
+                                 "block_backward": 3},
 }
 
 # Extra hidden cases: (notebook, exercise) -> code run after the visible checks' requires.
 # Each is one expression (no assignment), so the hidden block adds no name to the notebook.
 HIDDEN_CASES = {
+    ("15_recurrent_networks", "rnn_backward"): """\
+bl.checks.require(
+    bl.checks.check_function, rnn_backward, bl.rnn_backward, np.random.default_rng(130).standard_normal((4, 9, 3)),
+    bl.rnn_forward(*(np.random.default_rng(131 + i).standard_normal(s) * 0.5
+                     for i, s in enumerate([(4, 9, 2), (4, 3), (2, 3), (3, 3), (3,)])))[1],
+    outputs=("dx", "dh0", "dWx", "dWh", "db"), name="rnn_backward on 4 sequences of 9 steps",
+)""",
     ("01_one_neuron", "fork_backward"): """\
 bl.checks.require(
     bl.checks.check_function, fork_backward, ex.fork_backward,

@@ -25,6 +25,8 @@ _WHERE = {
     "draw_batchnorm_graph": "regularization",
     "conv_window_explorer": "conv",
     "maxpool_router": "conv",
+    "bptt_explorer": "recurrent",
+    "attention_explorer": "attention",
 }
 
 
