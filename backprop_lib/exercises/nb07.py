@@ -17,7 +17,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..model import Sequential
 
 
-def _summarised(fn, reference, args, name, outputs, quiet=False, **kwargs):
+def summarised(fn, reference, args, name, outputs, quiet=False, **kwargs):
     """check_function for a tuple result, with one summary line ("wrong: dW1, dW2; right: db1") and the
     first wrong output in detail, instead of one full block per wrong output."""
     result = check_function(fn, reference, *args, name=name, outputs=outputs, quiet=True, **kwargs)
@@ -41,7 +41,7 @@ def _one_verdict(fn, name, cases, *, reference, outputs, **kwargs):
     """The check on each case in turn, quietly; print one verdict: the first failure, or the pass."""
     result = None
     for i, case in enumerate(cases):
-        result = _summarised(fn, reference, case, name, outputs, quiet=True, **kwargs)
+        result = summarised(fn, reference, case, name, outputs, quiet=True, **kwargs)
         if not result:
             if i and result.status == "failed":
                 result = CheckResult(False, f"{result.message}\nIt was right for the first {i} case(s) and wrong for "
@@ -194,7 +194,7 @@ def _node_before_parents(root):
 def check_topological_sort(fn):
     """fn(root) -> every node root depends on and root, each after its parents; judged by the gradients."""
     wrap = _order_report
-    return _summarised(
+    return summarised(
         wrap(fn),
         wrap(topological_order),
         (_sort_graph(),),
@@ -312,7 +312,7 @@ def check_value_mlp_loss(fn):
             _variant(sign=-1.0)
         ),
     }
-    return _summarised(
+    return summarised(
         _through_values(fn),
         array_loss_and_grads,
         (X, y, *params),
