@@ -213,3 +213,11 @@ def test_softmax_vjps_wrong_on_wide_and_single_rows():
     for fn in [per_batch_scalar, hard_coded_three]:
         result = ex.check_softmax_vjps(fn, solution_log_softmax_vjp)
         assert not result and "❌ softmax_backward_closed" in result.message or "does not match" in result.message
+
+
+def test_softmax_vjps_one_verdict_when_one_is_wrong(capsys):
+    result = ex.check_softmax_vjps(solution_softmax_vjp, lambda dout, probs: dout * (1 - probs))
+    out = capsys.readouterr().out
+    assert not result and "✅" not in out and out.count("❌") == 1
+    assert out.startswith("❌ wrong: <lambda>; right: solution_softmax_vjp.")
+    assert "Only the diagonal 1 - s_i" in out
