@@ -51,7 +51,7 @@ POINTS = {
                                "sigmoid_bce": 2},
     "06_training_a_network": {"l2_penalty_and_grads": 1, "accuracy_from_logits": 1, "tanh_training_step": 1,
                               "deep_network": 3},
-    "07_autograd": {"mul_backward": 1, "tanh_backward": 1, "topological_sort": 1, "value_mlp_loss": 2},
+    "07_autograd": {"div_backward": 1, "softplus_backward": 1, "topological_sort": 1, "value_mlp_loss": 2},
     "08_regression_sine": {"forward_1_25_1": 1, "mse_and_grad": 1, "sigmoid_layer_backward": 1,
                            "mse_backward_columns": 2},
     "09_iris": {"split_indices": 1, "standardise": 1, "choose_epochs": 2, "confusion_counts": 1},

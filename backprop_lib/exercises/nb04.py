@@ -39,7 +39,8 @@ def _rng(seed):
 
 EXTREME = np.array([[1000.0, 1001.0, 1002.0],
                     [-1000.0, -1001.0, -1002.0],
-                    [0.0, 0.0, 0.0]])  # (3, 3): overflow, underflow and a plain row
+                    [0.0, 0.0, 0.0],
+                    [0.0, 0.0, 2000.0]])  # (4, 3): overflow, underflow, ties, and a wide spread
 
 
 # -- exercise 1: a stable softmax -------------------------------------------------------------
@@ -68,8 +69,35 @@ STABLE_SOFTMAX_MISTAKES = {
 }
 
 
+def _numerator_only(logits):
+    return np.exp(logits - logits.max(axis=1, keepdims=True)) / np.exp(logits).sum(axis=1, keepdims=True)
+
+
+def _shifted_by(shift):
+    def wrong(logits):
+        e = np.exp(logits - shift(logits))
+        return e / e.sum(axis=1, keepdims=True)
+
+    return wrong
+
+
+# Wrong answers that only rows like EXTREME's expose, each with the name of its mistake.
+OVERFLOW_MISTAKES = {
+    "the rows [1000, 1001, 1002] and [-1000, -1001, -1002] come out as NaN: np.exp overflows to inf in the first "
+    "and underflows to 0 in the second (0 / 0). Subtract each row's maximum first.": _shifted_by(lambda z: 0.0),
+    "one maximum for the whole batch (here 2000) leaves the other rows at e^-1000 or less, which is 0, and 0 / 0 "
+    "is NaN. Subtract each row's own maximum (axis=1, keepdims=True).": _shifted_by(lambda z: z.max()),
+    "only the numerator was shifted: e^(z - m) / sum e^z. For [1000, 1001, 1002] the denominator overflows and "
+    "the row comes out [0, 0, 0]; for [-1000, -1001, -1002] it is 0 and the row is inf. Divide the shifted "
+    "exponentials by their own sum.": _numerator_only,
+    "the rows were shifted by their mean (or their minimum), not their maximum: in [0, 0, 2000] the largest "
+    "exponent is still 2000 - 666.7 = 1333 (or 2000), and np.exp overflows. Only the maximum makes every "
+    "exponent at most 0.": _shifted_by(lambda z: z.mean(axis=1, keepdims=True)),
+}
+
+
 def _nan_pattern(fn):
-    """Name the two overflow mistakes from which rows of EXTREME come out as NaN."""
+    """Name the overflow mistakes that show only on rows like EXTREME's (NaN, inf, or rows of 0)."""
     try:
         with np.errstate(all="ignore"):
             got = np.asarray(fn(EXTREME.copy()), dtype=np.float64)
@@ -77,13 +105,14 @@ def _nan_pattern(fn):
         return None
     if got.shape != EXTREME.shape:
         return None
-    bad = (~np.isfinite(got)).any(axis=1).tolist()
-    if bad == [True, True, False]:
-        return ("the rows [1000, 1001, 1002] and [-1000, -1001, -1002] come out as NaN: np.exp overflows to inf "
-                "in the first and underflows to 0 in the second (0 / 0). Subtract each row's maximum first.")
-    if bad[:2] == [False, True]:
-        return ("the row [1000, 1001, 1002] is right but [-1000, -1001, -1002] comes out as NaN: one maximum for "
-                "the whole batch (1002) leaves that row at e^-2002 = 0. Subtract each row's own maximum.")
+    with np.errstate(all="ignore"):
+        for message, wrong in OVERFLOW_MISTAKES.items():
+            if np.allclose(got, wrong(EXTREME.copy()), equal_nan=True):
+                return message
+    bad = [str(row.astype(int).tolist()) for row, out in zip(EXTREME, got) if not np.isfinite(out).all()]
+    if bad:
+        return (f"the row(s) {', '.join(bad)} come out as NaN or inf: some np.exp overflows, or a sum is 0. "
+                "Subtract each row's own maximum before exponentiating.")
     return None
 
 
@@ -112,17 +141,23 @@ JACOBIAN_ROW_MISTAKES = {
     "the (C, C) term needs every product s_i s_j, the outer product.": lambda s: np.diag(s) - s * s,
     "The diagonal holds 1 - s_i s_i instead of s_i - s_i s_i: delta_ij is multiplied by s_i.": (
         lambda s: np.eye(len(s)) - np.outer(s, s)),
+    "The delta_ij term is missing: every entry is -s_i s_j, so the diagonal is negative; on the diagonal "
+    "the quotient rule leaves s_i (1 - s_i).": lambda s: -np.outer(s, s),
+    "The input was put through softmax again: s already holds probabilities, so use it as it is.": (
+        lambda s: softmax_jacobian(softmax(s[None, :])[0])),
 }
 
 
 def check_softmax_jacobian_row(fn):
     """fn(s: (C,)) -> J: (C, C), on a hand-made row and a random one."""
-    hint = "Entry (i, j) is s_i (delta_ij - s_j); the input is probabilities, not logits."
+    hint = ("Entry (i, j) is d s_i / d z_j: one expression for i = j, another for i != j, both in terms of s. "
+            "The input is probabilities, not logits.")
 
     def on(s):
         return lambda: check_function(fn, softmax_jacobian, s, hint=hint, mistakes=JACOBIAN_ROW_MISTAKES, quiet=True)
 
-    return in_turn(on(np.array([0.659, 0.242, 0.099])), on(softmax(_rng(2).standard_normal((1, 5)))[0]))
+    return in_turn(on(np.array([0.659, 0.242, 0.099])), on(softmax(_rng(2).standard_normal((1, 5)))[0]),
+                   on(np.full(4, 0.25)), on(np.array([0.0, 1.0, 0.0])))  # ties, then a saturated row
 
 
 # -- exercise 3: the closed-form vector-Jacobian products -------------------------------------
@@ -196,8 +231,15 @@ def check_softmax_vjps(softmax_fn, log_softmax_fn):
                                           (log_softmax_fn, log_softmax_vjp_reference, LOG_SOFTMAX_VJP_MISTAKES,
                                            hints[1])]:
         results.append(first_failure([on(fn, reference, mistakes, hint, seed, shape)
-                                      for seed, shape in [(4, (4, 4)), (5, (6, 5))]]))
-    message = "\n".join(r.message for r in results)
-    print(message)
+                                      for seed, shape in [(4, (4, 4)), (5, (6, 5)), (6, (2, 7)), (7, (1, 3))]]))
     status = "todo" if any(r.status == "todo" for r in results) else None
+    if status or all(results):
+        message = "\n".join(r.message for r in results)
+    else:  # one verdict for the cell: which function is wrong, then why
+        names = [getattr(fn, "__name__", "your function") for fn in (softmax_fn, log_softmax_fn)]
+        wrong = [name for name, r in zip(names, results) if not r]
+        right = [name for name, r in zip(names, results) if r]
+        details = [r.message.replace(f"{FAIL} ", "", 1) for r in results if not r]
+        message = "\n".join([f"{FAIL} wrong: {', '.join(wrong)}; right: {', '.join(right) or 'none'}.", *details])
+    print(message)
     return CheckResult(all(results), message, status)

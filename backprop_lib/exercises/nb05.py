@@ -12,7 +12,7 @@ import numpy as np
 from ..activations import sigmoid, softmax
 from ..checks import FAIL, CheckResult, check_function
 from ..losses import cross_entropy, log_softmax, one_hot, softmax_cross_entropy_backward
-from .nb04 import in_turn
+from .nb04 import first_failure, in_turn
 
 
 def _rng(seed):
@@ -42,6 +42,10 @@ SPARSE_CE_MISTAKES = {
     "probability counts.": lambda probs, y: float(-np.log(probs).mean()),
     "This is the probability of the true class itself, averaged, without the log.": (
         lambda probs, y: float(-probs[np.arange(len(y)), y].mean())),
+    "This uses the predicted class (the row's argmax) instead of the true label y.": (
+        lambda probs, y: float(-np.log(probs.max(axis=1)).mean())),
+    "The mean is divided by the number of classes C, not by the batch size N.": (
+        lambda probs, y: float(-np.log(probs[np.arange(len(y)), y]).sum() / probs.shape[1])),
 }
 
 
@@ -50,7 +54,9 @@ def check_sparse_cross_entropy(fn):
     hint = "Pick one probability per row, the true class's, then take -log and the mean over the batch."
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.05, 0.15, 0.8], [0.3, 0.4, 0.3]])
     rng = _rng(0)
-    cases = [(probs, np.array([0, 1, 1, 2])), (softmax(rng.standard_normal((8, 5))), rng.integers(0, 5, size=8))]
+    cases = [(probs, np.array([0, 1, 1, 2])), (softmax(rng.standard_normal((8, 5))), rng.integers(0, 5, size=8)),
+             (softmax(rng.standard_normal((2, 9))), np.array([8, 3])),  # wide rows, N = 2
+             (np.full((1, 4), 0.25), np.array([2]))]  # one sample, four tied classes
     return in_turn(*[lambda a=a: check_function(fn, sparse_cross_entropy_reference, *a, n_samples=len(a[1]),
                                                 hint=hint, mistakes=SPARSE_CE_MISTAKES, quiet=True)
                      for a in cases])
@@ -104,6 +110,8 @@ def check_cross_entropy_per_sample(fn):
             "log s_i = (z_i - m) - log sum exp(z_k - m).")
     rng = _rng(1)
     cases = [(rng.standard_normal((6, 4)), rng.integers(0, 4, size=6)),
+             (3 * rng.standard_normal((2, 9)), np.array([4, 0])),  # wide rows
+             (np.array([[5.0, 5.0, 5.0], [-800.0, 0.0, -800.0]]), np.array([2, 0])),  # ties and a gap of 800
              (np.array([[800.0, 0.0], [0.0, 800.0], [3.0, 1.0]]), np.array([1, 1, 0]))]
     return in_turn(*[lambda a=a: check_function(fn, cross_entropy_per_sample_reference, *a, hint=hint,
                                                 mistakes=PER_SAMPLE_MISTAKES, quiet=True) for a in cases])
@@ -127,7 +135,29 @@ FUSED_MISTAKES = {
     "This is the cross-entropy's gradient with respect to the probabilities, -onehot / (N probs): "
     "it still has to go through the softmax's Jacobian.": (
         lambda probs, y: -one_hot(y, probs.shape[1]) / probs / len(y)),
+    "This divides by the number of classes C instead of the batch size N: the 1/N comes from the mean "
+    "over the samples.": lambda probs, y: (probs - one_hot(y, probs.shape[1])) / probs.shape[1],
+    "This subtracts 1 at the predicted class (the row's argmax), not at the true label y.": (
+        lambda probs, y: (probs - one_hot(probs.argmax(axis=1), probs.shape[1])) / len(y)),
 }
+
+UNDERFLOWED = (softmax(np.array([[800.0, 0.0, 0.0], [0.0, 0.0, 800.0], [1.0, 2.0, 3.0]])), np.array([1, 2, 0]))
+
+
+def _divides_by_probs(fn):
+    """Name an answer that is right on ordinary inputs but not finite where the true class's s_y is exactly 0."""
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(fn(*(a.copy() for a in UNDERFLOWED)), dtype=np.float64)
+    except NotImplementedError:
+        return None
+    except Exception:  # noqa: BLE001 (the library refuses an infinite dout, for one: the same mistake)
+        got = np.full(UNDERFLOWED[0].shape, np.nan)
+    if got.shape == UNDERFLOWED[0].shape and not np.isfinite(got).all():
+        return ("the result is nan or inf (or an error) where the true class's probability is exactly 0 "
+                "(logits [800, 0, 0], true class 1): it still divides by a probability. Simplify the composed "
+                "sum until only N is divided by.")
+    return None
 
 
 def check_fused_gradient(fn):
@@ -135,9 +165,16 @@ def check_fused_gradient(fn):
     hint = "Compose -t_k / (N s_k) with s_k (delta_kj - s_j), sum over k, and use that t sums to 1."
     rng = _rng(3)
     cases = [(softmax(rng.standard_normal((7, 4))), rng.integers(0, 4, size=7)),
-             (softmax(rng.standard_normal((5, 5))), rng.integers(0, 5, size=5))]
-    return in_turn(*[lambda a=a: check_function(fn, fused_gradient_reference, *a, n_samples=len(a[1]), hint=hint,
-                                                mistakes=FUSED_MISTAKES, quiet=True) for a in cases])
+             (softmax(rng.standard_normal((5, 5))), rng.integers(0, 5, size=5)),
+             (softmax(2 * rng.standard_normal((2, 9))), np.array([3, 8])),  # wide rows
+             (np.full((1, 3), 1 / 3), np.array([1]))]  # one sample, tied probabilities
+    result = first_failure([lambda a=a: check_function(fn, fused_gradient_reference, *a, n_samples=len(a[1]),
+                                                       hint=hint, mistakes=FUSED_MISTAKES, quiet=True) for a in cases])
+    problem = _divides_by_probs(fn) if result else None
+    if problem:
+        return _fail(fn, problem)
+    print(result.message)
+    return result
 
 
 # -- exercise 4: the binary analogue, sigmoid + binary cross-entropy --------------------------

@@ -20,6 +20,7 @@ from ..losses import l2_grad, l2_penalty, one_hot, softmax_cross_entropy
 from ..model import Sequential, mlp
 from ..optim import SGD
 from .nb04 import first_failure, in_turn
+from .nb07 import summarised
 
 
 def _rng(seed):
@@ -53,9 +54,12 @@ L2_MISTAKES = {
 def check_l2_penalty_and_grads(fn):
     """fn(W1: (D, H), W2: (H, C), reg) -> (penalty, dW1, dW2)."""
     rng = _rng(0)
-    return check_function(fn, l2_reference, rng.standard_normal((2, 5)), rng.standard_normal((5, 3)), 1e-2,
-                          outputs=("penalty", "dW1", "dW2"), mistakes=L2_MISTAKES,
-                          hint="Differentiate 0.5 * reg * W_ij**2 with respect to W_ij, one entry at a time.")
+    cases = [(rng.standard_normal((2, 5)), rng.standard_normal((5, 3)), 1e-2),
+             (rng.standard_normal((3, 1)), rng.standard_normal((1, 4)), 0.5)]  # another reg, other shapes
+    return in_turn(*[lambda a=a: summarised(fn, l2_reference, a, getattr(fn, "__name__", "l2_penalty_and_grads"),
+                                            ("penalty", "dW1", "dW2"), quiet=True, mistakes=L2_MISTAKES,
+                                            hint="Differentiate 0.5 * reg * W_ij**2 with respect to W_ij, one entry "
+                                                 "at a time.") for a in cases])
 
 
 # -- exercise 2: accuracy from logits ---------------------------------------------------------
@@ -73,7 +77,12 @@ ACCURACY_MISTAKES = {
         lambda logits, y: float(np.mean(logits.max(axis=1) == y))),
     "argmax(axis=0) picks, for each class, the sample with the largest logit: the prediction of a sample "
     "is the argmax over its row, axis=1.": lambda logits, y: float(np.mean(logits.argmax(axis=0) == y)),
+    "A row whose largest logit is tied counts as right for every tied class: a prediction is ONE class per "
+    "row, argmax (the first of the tied ones).": (
+        lambda logits, y: float(np.mean((logits == logits.max(axis=1, keepdims=True))[np.arange(len(y)), y]))),
 }
+
+TIED = (np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 3.0, 3.0], [0.0, 1.0, 0.0]]), np.array([1, 2, 0, 1]))
 
 
 def check_accuracy_from_logits(fn):
@@ -83,10 +92,11 @@ def check_accuracy_from_logits(fn):
     def case(seed, N, C):
         rng = _rng(seed)
         y = rng.integers(0, C, size=N)
-        return rng.standard_normal((N, C)) + 1.5 * one_hot(y, C), y  # (N, C): right more often than not
+        # (N, C): right more often than not; whole numbers, so that ties occur and logits.max == y can hold
+        return np.round(2 * rng.standard_normal((N, C)) + 2 * one_hot(y, C)), y
 
     return in_turn(*[lambda a=a: check_function(fn, accuracy_reference, *a, hint=hint, mistakes=ACCURACY_MISTAKES,
-                                                quiet=True) for a in (case(16, 5, 5), case(3, 30, 3))])
+                                                quiet=True) for a in (case(39, 12, 12), case(3, 30, 3), case(4, 2, 7), TIED)])
 
 
 # -- exercise 3: one training step with tanh --------------------------------------------------
@@ -137,10 +147,11 @@ def check_tanh_training_step(fn):
     rng = _rng(1)
     W1, b1 = 0.5 * rng.standard_normal((2, 8)), 0.1 * rng.standard_normal(8)
     W2, b2 = 0.5 * rng.standard_normal((8, 3)), 0.1 * rng.standard_normal(3)
-    return check_function(fn, tanh_step_reference, X, y, W1, b1, W2, b2, 0.5, 1e-2,
-                          outputs=("loss", "W1", "b1", "W2", "b2"), n_samples=len(y), mistakes=TANH_STEP_MISTAKES,
-                          hint="Start from the ReLU loop; only the activation and its local derivative change. "
-                               "Update with W1 - lr * dW1 (a new array), not W1 -= ...")
+    return summarised(fn, tanh_step_reference, (X, y, W1, b1, W2, b2, 0.5, 1e-2),
+                      getattr(fn, "__name__", "tanh_training_step"), ("loss", "W1", "b1", "W2", "b2"),
+                      n_samples=len(y), mistakes=TANH_STEP_MISTAKES,
+                      hint="Start from the ReLU loop; the activation and its local derivative (notebook 03) change. "
+                           "Update with W1 - lr * dW1 (a new array), not W1 -= ...")
 
 
 # -- the capstone: a network of any depth ------------------------------------------------------
@@ -238,11 +249,10 @@ def _labels(sizes):
 def _against_reference(run, sizes, N, seed):
     rng = _rng(seed)
     X, y = rng.standard_normal((N, sizes[0])), rng.integers(0, sizes[-1], size=N)
-    return check_function(run, _deep(deep_forward_reference, deep_backward_reference), X, y, _layers(sizes, seed + 1),
-                          name="deep_forward + deep_backward", outputs=_labels(sizes), n_samples=N,
-                          mistakes=DEEP_MISTAKES, quiet=True,
-                          hint="Walk the layers backwards, each with notebook 02's three rules, and gate the gradient "
-                               "passed down with the ReLU mask of the layer below (its own pre-activation).")
+    return summarised(run, _deep(deep_forward_reference, deep_backward_reference), (X, y, _layers(sizes, seed + 1)),
+                      "deep_forward + deep_backward", _labels(sizes), n_samples=N, mistakes=DEEP_MISTAKES, quiet=True,
+                      hint="Walk the layers backwards, each with notebook 02's three rules, and gate the gradient "
+                           "passed down with the ReLU mask of the layer below (its own pre-activation).")
 
 
 def _gradient_check(run, sizes=(3, 5, 4, 3), N=6, seed=7):
@@ -293,14 +303,16 @@ def check_deep_network(deep_forward, deep_backward):
         return result
     lines = [f"{PASS} deep_forward + deep_backward match the reference on networks of 1, 3 and 4 layers."]
     worst = _gradient_check(run)
-    if not worst < 1e-6:
-        message = f"{FAIL} The gradient check failed: rel_error {worst:.2g} against central differences."
+    if not worst < 1e-6:  # one verdict: the failure, saying what passed before it
+        message = (f"{FAIL} The gradient check failed: rel_error {worst:.2g} against central differences "
+                   "(the comparison with the reference on three networks passed).")
         print(message)
         return CheckResult(False, message)
     lines.append(f"{PASS} gradient check: every gradient agrees with central differences (rel_error below 1e-6).")
     diff = _train_against_mlp(deep_forward, deep_backward)
     if not diff < 1e-8:
-        message = "\n".join(lines + [f"{FAIL} Trained on the spiral, the loss drifts from mlp's by {diff:.2g}."])
+        message = (f"{FAIL} Trained on the spiral, the loss drifts from mlp's by {diff:.2g} (the comparison with the "
+                   "reference and the gradient check passed).")
         print(message)
         return CheckResult(False, message)
     lines.append(f"{PASS} 300 steps on the spiral with 2 hidden layers of 24: the same loss as bl.mlp at every "

@@ -1,14 +1,15 @@
-"""Checks for notebook 07 (autograd and the scalar engine): a multiply node's and a tanh node's
+"""Checks for notebook 07 (autograd and the scalar engine): a division node's and a softplus node's
 backward, a topological sort, and a two-layer network built from `Value`s whose gradients must
 match the array version. Shapes: N samples, D inputs, H hidden units, C classes."""
 
+import copy
 import math
 
 import numpy as np
 
 from .._random import as_rng
 from ..activations import ReLU
-from ..checks import check_function
+from ..checks import FAIL, CheckResult, check_function, diagnose
 from ..datasets import spiral
 from ..engine import Value, breadth_first_order, topological_order
 from ..layers import Dense
@@ -16,66 +17,131 @@ from ..losses import SoftmaxCrossEntropy
 from ..model import Sequential
 
 
-def _engine_mul(a, b, dout):
-    va, vb = Value(a), Value(b)
-    (va * vb * dout).backward()  # d(a b dout)/da = dout * d(ab)/da
-    return va.grad, vb.grad
-
-
-def check_mul_backward(fn):
-    """fn(a, b, dout) -> (da, db) for p = a * b, against the engine, on two cases."""
-    mistakes = {
-        "Each factor got its own value: the multiply node sends each factor the OTHER one (times dout).": lambda a, b, dout: (
-            dout * a,
-            dout * b,
-        ),
-        "The upstream gradient is missing: each share is dout times the local derivative.": lambda a, b, dout: (b, a),
-    }
-    result = None
-    for case in ((2.0, -3.0, 0.5), (-1.5, 4.0, -2.0)):
-        result = check_function(
-            fn,
-            _engine_mul,
-            *case,
-            name="mul_backward",
-            outputs=("da", "db"),
-            mistakes=mistakes,
-            hint="How much does p = a b change when a changes a little and b stays put?",
-        )
-        if not result:
-            return result
+def summarised(fn, reference, args, name, outputs, quiet=False, **kwargs):
+    """check_function for a tuple result, with one summary line ("wrong: dW1, dW2; right: db1") and the
+    first wrong output in detail, instead of one full block per wrong output."""
+    result = check_function(fn, reference, *args, name=name, outputs=outputs, quiet=True, **kwargs)
+    if not result and result.message.count(FAIL) >= 2:  # not a todo or a named mistake: several wrong parts
+        got, want = fn(*copy.deepcopy(args)), reference(*copy.deepcopy(args))
+        tol = kwargs.get("rtol", 1e-6), kwargs.get("atol", 1e-9), kwargs.get("n_samples")
+        parts = [diagnose(g, w, f"{name}: {label}", *tol) for g, w, label in zip(got, want, outputs)]
+        wrong = [label for label, r in zip(outputs, parts) if not r]
+        right = [label for label, r in zip(outputs, parts) if r]
+        detail = next(r.message for r in parts if not r).replace(f"{FAIL} ", "", 1)
+        lines = [f"{FAIL} {name}: wrong: {', '.join(wrong)}; right: {', '.join(right) or 'none'}.", detail]
+        if kwargs.get("hint"):
+            lines.append(f"Hint: {kwargs['hint']}")
+        result = CheckResult(False, "\n".join(lines))
+    if not quiet:
+        print(result.message)
     return result
 
 
-def _engine_tanh(x, dout):
-    v = Value(x)
-    (v.tanh() * dout).backward()
-    return v.grad
-
-
-def check_tanh_backward(fn):
-    """fn(x, dout) -> dx for t = tanh(x), against the engine, on two cases."""
-    mistakes = {
-        "The local derivative squares x instead of tanh(x): it is 1 - tanh(x)**2.": lambda x, dout: dout * (1 - x * x),
-        "The local derivative is tanh(x) itself: differentiate it, 1 - tanh(x)**2.": lambda x, dout: (
-            dout * math.tanh(x)
-        ),
-        "The upstream gradient is missing: multiply the local derivative by dout.": lambda x, dout: (
-            1 - math.tanh(x) ** 2
-        ),
-    }
+def _one_verdict(fn, name, cases, *, reference, outputs, **kwargs):
+    """The check on each case in turn, quietly; print one verdict: the first failure, or the pass."""
     result = None
-    for case in ((0.8813735870195432, 1.0), (-2.0, 3.0)):
-        result = check_function(
-            fn,
-            _engine_tanh,
-            *case,
-            name="tanh_backward",
-            mistakes=mistakes,
-            hint="Upstream times local; the local derivative of tanh is written with tanh itself.",
-        )
+    for i, case in enumerate(cases):
+        result = summarised(fn, reference, case, name, outputs, quiet=True, **kwargs)
         if not result:
-            return result
+            if i and result.status == "failed":
+                result = CheckResult(False, f"{result.message}\nIt was right for the first {i} case(s) and wrong for "
+                                     f"{case}: does the answer use every input, or was a number written in?")
+            break
+    print(result.message)
+    return result
+
+
+def _engine_div(a, b, dout):
+    va, vb = Value(a), Value(b)
+    (va / vb * dout).backward()  # d(dout a / b)/da = dout * d(a / b)/da
+    return va.grad, vb.grad
+
+
+DIV_MISTAKES = {
+    "The sign of db is lost: q = a / b falls as b grows, so dq/db = -a / b**2 is negative for a, b > 0.": (
+        lambda a, b, dout: (dout / b, dout * a / b**2)),
+    "db misses a factor 1/b: d(a / b)/db = -a / b**2, the derivative of b**-1 is -b**-2.": (
+        lambda a, b, dout: (dout / b, -dout * a / b)),
+    "These are the multiply node's gradients (each factor gets the other one): for a / b the factor is "
+    "1 / b, not b.": lambda a, b, dout: (dout * b, dout * a),
+    "The upstream gradient is missing: each share is dout times the local derivative.": (
+        lambda a, b, dout: (1 / b, -a / b**2)),
+    "da is a / b instead of 1 / b: the derivative of a / b with respect to a is the constant 1 / b.": (
+        lambda a, b, dout: (dout * a / b, -dout * a / b**2)),
+    "da and db are swapped.": lambda a, b, dout: (-dout * a / b**2, dout / b),
+}
+
+
+def check_div_backward(fn):
+    """fn(a, b, dout) -> (da, db) for q = a / b, against the engine; one verdict for all cases."""
+    cases = ((3.0, 2.0, 0.5), (-1.5, 4.0, -2.0), (2.0, -0.25, 1.0), (2.0, 2.0, 3.0))  # the last with a = b
+    return _one_verdict(fn, "div_backward", cases, reference=_engine_div, outputs=("da", "db"),
+                        mistakes=DIV_MISTAKES,
+                        hint="Write q = a * b**-1: differentiate once with b fixed, once with a fixed.")
+
+
+def _softplus(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def softplus_backward_reference(x, dout):
+    """x: a number, dout: dL/dy for y = log(1 + e^x) -> dx = dout * sigmoid(x), with no overflow."""
+    return dout * Value(x).sigmoid().data
+
+
+SOFTPLUS_MISTAKES = {
+    "This is e^x, the derivative of the exp inside, without the 1 / (1 + e^x) from the log.": (
+        lambda x, dout: dout * math.exp(x)),
+    "This is 1 / (1 + e^x): the log's derivative alone, without the e^x of the inner function.": (
+        lambda x, dout: dout / (1 + math.exp(x))),
+    "This returns the node's value log(1 + e^x), not its derivative.": (
+        lambda x, dout: dout * (max(x, 0.0) + math.log1p(math.exp(-abs(x))))),
+    "The upstream gradient is missing: multiply the local derivative by dout.": (
+        lambda x, dout: softplus_backward_reference(x, 1.0)),
+    "This is the sigmoid's derivative s (1 - s): the derivative of log(1 + e^x) is the sigmoid itself, "
+    "differentiate only once.": lambda x, dout: dout * Value(x).sigmoid().data * (1 - Value(x).sigmoid().data),
+}
+
+
+def _softplus_extremes(fn):
+    """Name an answer that is right for ordinary x but overflows, or is not finite, at x = +-800."""
+    for x in (800.0, -800.0):
+        try:
+            got = float(fn(x, 2.0))
+        except OverflowError:
+            got = math.inf
+        except Exception:  # noqa: BLE001 (any other error: the full check reports it)
+            return None
+        if not math.isfinite(got):
+            return (f"{FAIL} softplus_backward overflows at x = {x:g}: math.exp({abs(x):g}) is too large for a "
+                    "float. e^x / (1 + e^x) equals 1 / (1 + e^-x): use the form whose exp has a negative argument.")
+    return None
+
+
+def check_softplus_backward(fn):
+    """fn(x, dout) -> dx for y = log(1 + e^x); ordinary x first, then x = +-800; one verdict."""
+    hint = "Chain rule: the log's derivative at 1 + e^x, times the derivative of e^x."
+    cases = ((0.5, 1.0), (-2.0, 3.0), (3.0, -0.5), (0.0, 1.5))
+    result = None
+    for i, case in enumerate(cases):
+        result = check_function(fn, softplus_backward_reference, *case, name="softplus_backward",
+                                mistakes=SOFTPLUS_MISTAKES, hint=hint, quiet=True)
+        if not result:
+            if i and result.status == "failed":
+                result = CheckResult(False, f"{result.message}\nIt was right for the first {i} case(s) and wrong for "
+                                     f"x = {case[0]:g}: does the answer use x and dout, or was a number written in?")
+            break
+    if result:
+        problem = _softplus_extremes(fn)
+        if problem:
+            result = CheckResult(False, problem)
+        else:
+            for case in ((800.0, 2.0), (-800.0, 2.0)):
+                result = check_function(fn, softplus_backward_reference, *case, name="softplus_backward",
+                                        hint=hint, quiet=True)
+                if not result:
+                    break
+    print(result.message)
     return result
 
 
@@ -128,10 +194,10 @@ def _node_before_parents(root):
 def check_topological_sort(fn):
     """fn(root) -> every node root depends on and root, each after its parents; judged by the gradients."""
     wrap = _order_report
-    return check_function(
+    return summarised(
         wrap(fn),
         wrap(topological_order),
-        _sort_graph(),
+        (_sort_graph(),),
         name="topological_sort",
         outputs=("nodes listed", "distinct nodes", "nodes before a parent", "input gradients"),
         mistakes={
@@ -144,6 +210,9 @@ def check_topological_sort(fn):
             ),
             "The order is reversed: the output must come last, after everything it depends on.": wrap(
                 lambda root: topological_order(root)[::-1]
+            ),
+            "The root itself is missing: the list ends with the node you were given.": wrap(
+                lambda root: topological_order(root)[:-1]
             ),
         },
         hint="Depth first: a node joins the list once all of its parents are in it.",
@@ -243,12 +312,10 @@ def check_value_mlp_loss(fn):
             _variant(sign=-1.0)
         ),
     }
-    return check_function(
+    return summarised(
         _through_values(fn),
         array_loss_and_grads,
-        X,
-        y,
-        *params,
+        (X, y, *params),
         name="value_mlp_loss",
         outputs=("loss", "dW1", "db1", "dW2", "db2"),
         n_samples=len(X),

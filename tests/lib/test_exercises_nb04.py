@@ -132,3 +132,92 @@ def test_the_messages_name_different_wrong_answers():
         for i in range(len(outs)):
             for j in range(i + 1, len(outs)):
                 assert not np.allclose(outs[i], outs[j])
+
+
+@pytest.mark.parametrize("message", list(ex.OVERFLOW_MISTAKES))
+def test_stable_softmax_names_each_overflow_mistake(message):
+    with np.errstate(all="ignore"):
+        result = ex.check_stable_softmax(ex.OVERFLOW_MISTAKES[message])
+    assert not result and message in result.message
+
+
+def test_shifting_only_the_numerator_is_not_called_right():
+    def numerator_only(logits):
+        return np.exp(logits - logits.max(axis=1, keepdims=True)) / np.exp(logits).sum(axis=1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        message = ex.check_stable_softmax(numerator_only).message
+    assert "only the numerator" in message and "[0, 0, 0]" in message and "is right" not in message
+
+
+def test_shifting_by_the_row_mean_fails_on_a_wide_spread():
+    def by_mean(logits):
+        e = np.exp(logits - logits.mean(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        result = ex.check_stable_softmax(by_mean)
+    assert not result and "mean" in result.message and "[0, 0, 2000]" in result.message
+
+    def by_min(logits):
+        e = np.exp(logits - logits.min(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        assert "minimum" in ex.check_stable_softmax(by_min).message
+
+
+def test_another_non_finite_answer_is_named_by_its_rows():
+    def shift_by_first(logits):  # right on the first rows, overflows on [0, 0, 2000]
+        e = np.exp(logits - logits[:, :1])
+        return e / e.sum(axis=1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        result = ex.check_stable_softmax(shift_by_first)
+    assert not result and "[0, 0, 2000]" in result.message
+
+
+def test_jacobian_row_wrong_answers_on_ties_and_saturated_rows():
+    def in_place(s):
+        J = np.diag(s) - np.outer(s, s)
+        s *= 0
+        return J
+
+    def loops_with_a_typo(s):  # j and i swapped in the delta: still the right answer, a control
+        return np.array([[s[i] * ((i == j) - s[j]) for j in range(len(s))] for i in range(len(s))])
+
+    assert ex.check_softmax_jacobian_row(loops_with_a_typo)
+    wrong = {
+        "only the diagonal": lambda s: np.diag(s * (1 - s)),
+        "delta_ij term is missing": lambda s: -np.outer(s, s),
+        "softmax again": lambda s: bl.softmax_jacobian(bl.softmax(s[None, :])[0]),
+        "wrong shape": lambda s: s * (1 - s),
+        "sign is flipped": lambda s: np.outer(s, s) - np.diag(s),
+        "in place": in_place,
+    }
+    for reason, fn in wrong.items():
+        result = ex.check_softmax_jacobian_row(fn)
+        assert not result and reason in result.message.lower().replace("put through softmax", "softmax"), reason
+
+
+def test_softmax_vjps_wrong_on_wide_and_single_rows():
+    def per_batch_scalar(dout, probs):  # one number for the whole batch instead of one per sample
+        return probs * (dout - (dout * probs).sum())
+
+    def hard_coded_three(dout, probs):  # a loop over three classes written in
+        out = np.zeros_like(dout)
+        for i in range(3):
+            out[:, i] = probs[:, i] * (dout[:, i] - (dout * probs)[:, :3].sum(axis=1))
+        return out
+
+    for fn in [per_batch_scalar, hard_coded_three]:
+        result = ex.check_softmax_vjps(fn, solution_log_softmax_vjp)
+        assert not result and "❌ softmax_backward_closed" in result.message or "does not match" in result.message
+
+
+def test_softmax_vjps_one_verdict_when_one_is_wrong(capsys):
+    result = ex.check_softmax_vjps(solution_softmax_vjp, lambda dout, probs: dout * (1 - probs))
+    out = capsys.readouterr().out
+    assert not result and "✅" not in out and out.count("❌") == 1
+    assert out.startswith("❌ wrong: <lambda>; right: solution_softmax_vjp.")
+    assert "Only the diagonal 1 - s_i" in out

@@ -99,3 +99,69 @@ def test_sigmoid_bce_reference_agrees_with_autograd_and_the_library(N):
     composed = bl.activations.sigmoid_backward(bl.losses.binary_cross_entropy_backward(p, t[:, None]), p)[:, 0]
     assert bl.rel_error(got_grad, composed) < 1e-10
     assert ex.sigmoid_bce_reference(np.array([800.0, -800.0]), np.array([0.0, 1.0]))[0] == pytest.approx(800.0)
+
+
+def _pick(probs, y):
+    return probs[np.arange(len(y)), y]
+
+
+# Wrong answers that a plain random square batch might let through: wide rows, ties, one sample,
+# probabilities that underflowed. Each must fail, and the message must name the mistake.
+SHAPED_WRONG = {
+    "sparse: labels of the argmax (ties)": (
+        ex.check_sparse_cross_entropy, lambda probs, y: float(-np.log(probs.max(axis=1)).mean()), "argmax"),
+    "sparse: divides by C (non-square)": (
+        ex.check_sparse_cross_entropy, lambda probs, y: float(-np.log(_pick(probs, y)).sum() / probs.shape[1]),
+        "number of classes C"),
+    "sparse: an array, not a float": (
+        ex.check_sparse_cross_entropy, lambda probs, y: -np.log(_pick(probs, y)), "wrong shape"),
+    "sparse: the (N, N) matrix (wide rows)": (
+        ex.check_sparse_cross_entropy, lambda probs, y: float(-np.log(probs[:, y]).mean()), "(N, N) matrix"),
+    "sparse: the sum (batch of 1 hides it)": (
+        ex.check_sparse_cross_entropy, lambda probs, y: float(-np.log(_pick(probs, y)).sum()), "divide by N"),
+    "per sample: clipped (gap of 800)": (
+        ex.check_cross_entropy_per_sample, lambda z, y: ex._clipped(z, y), "clipped probabilities"),
+    "per sample: no shift (overflow at 800)": (
+        ex.check_cross_entropy_per_sample,
+        lambda z, y: -(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[np.arange(len(y)), y], "inf"),
+    "per sample: the batch mean": (
+        ex.check_cross_entropy_per_sample, lambda z, y: float(per_sample(z, y).mean()), "shape (N,)"),
+    "per sample: axis 0 (wide rows)": (ex.check_cross_entropy_per_sample, ex._lse_of_wrong_axis, "axis=0"),
+    "per sample: max only inside (ties)": (ex.check_cross_entropy_per_sample, ex._max_only_inside, "row maximum m"),
+    "fused: divides by C (wide rows)": (
+        ex.check_fused_gradient, lambda probs, y: (probs - bl.one_hot(y, probs.shape[1])) / probs.shape[1],
+        "number of classes C"),
+    "fused: argmax instead of y": (
+        ex.check_fused_gradient, lambda probs, y: (probs - bl.one_hot(probs.argmax(axis=1), probs.shape[1])) / len(y),
+        "predicted class"),
+    "fused: two passes by hand (s_y = 0)": (
+        ex.check_fused_gradient,
+        lambda probs, y: bl.softmax_backward_loop(-bl.one_hot(y, probs.shape[1]) / probs / len(y), probs),
+        "exactly 0"),
+    "fused: the library's two passes (s_y = 0 refused)": (
+        ex.check_fused_gradient,
+        lambda probs, y: bl.softmax_backward(-bl.one_hot(y, probs.shape[1]) / probs / len(y), probs), "exactly 0"),
+    "fused: in place": (ex.check_fused_gradient, None, "in place"),
+    "fused: no 1/N (one sample passes it)": (
+        ex.check_fused_gradient, lambda probs, y: probs - bl.one_hot(y, probs.shape[1]), "1/N is missing"),
+}
+
+
+def _in_place(probs, y):
+    probs[np.arange(len(y)), y] -= 1
+    probs /= len(y)
+    return probs
+
+
+@pytest.mark.parametrize("case", list(SHAPED_WRONG))
+def test_wrong_answers_on_other_shapes_fail_with_a_named_reason(case):
+    check, wrong, reason = SHAPED_WRONG[case]
+    with np.errstate(all="ignore"):
+        result = check(wrong or _in_place)
+    assert not result and result.status == "failed"
+    assert reason in result.message, result.message
+
+
+def test_each_check_has_five_named_mistakes():
+    for _, _, mistakes in CASES:
+        assert len(mistakes) >= 5

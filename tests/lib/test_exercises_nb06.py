@@ -165,3 +165,83 @@ def test_a_gradient_that_is_wrong_only_in_training_is_caught():
 
     result = ex.check_deep_network(deep_forward, drifting_backward)
     assert not result and "drifts" in result.message
+
+
+SHAPED_WRONG = {
+    "l2: reg written in as 1e-2 (another reg)": (
+        ex.check_l2_penalty_and_grads, lambda W1, W2, reg: l2(W1, W2, 1e-2), "wrong: penalty, dW1, dW2"),
+    "l2: only W1 penalised": (
+        ex.check_l2_penalty_and_grads,
+        lambda W1, W2, reg: (0.5 * reg * np.sum(W1 * W1), reg * W1, 0 * W2), "wrong: penalty, dW2; right: dW1"),
+    "l2: the mean of the squares (wide W2)": (
+        ex.check_l2_penalty_and_grads,
+        lambda W1, W2, reg: (0.5 * reg * (np.mean(W1 * W1) + np.mean(W2 * W2)), reg * W1, reg * W2),
+        "penalty does not match"),
+    "l2: the gradients swapped (shapes)": (
+        ex.check_l2_penalty_and_grads, lambda W1, W2, reg: (l2(W1, W2, reg)[0], reg * W2, reg * W1), "wrong shape"),
+    "l2: in place": (ex.check_l2_penalty_and_grads, None, "in place"),
+    "accuracy: ties counted right": (
+        ex.check_accuracy_from_logits,
+        lambda logits, y: float(np.mean((logits == logits.max(axis=1, keepdims=True))[np.arange(len(y)), y])),
+        "tied"),
+    "accuracy: argmin": (
+        ex.check_accuracy_from_logits, lambda logits, y: float(np.mean(logits.argmin(axis=1) == y)), "does not match"),
+    "accuracy: N written in as 5": (
+        ex.check_accuracy_from_logits, lambda logits, y: float(np.sum(logits.argmax(axis=1) == y) / 5),
+        "does not match"),
+    "accuracy: argmax over the batch (square)": (
+        ex.check_accuracy_from_logits, lambda logits, y: float(np.mean(logits.argmax(axis=0) == y)), "argmax(axis=0)"),
+    "accuracy: through the softmax, argmax over the batch": (
+        ex.check_accuracy_from_logits, lambda logits, y: float(np.mean(bl.softmax(logits).argmax(axis=0) == y)),
+        "does not match"),
+    "accuracy: a percentage": (
+        ex.check_accuracy_from_logits, lambda logits, y: 100 * float(np.mean(logits.argmax(axis=1) == y)),
+        "does not match"),
+}
+
+
+def _l2_in_place(W1, W2, reg):
+    penalty = 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    W1 *= reg
+    W2 *= reg
+    return penalty, W1, W2
+
+
+@pytest.mark.parametrize("case", list(SHAPED_WRONG))
+def test_wrong_answers_on_other_shapes_fail_with_a_named_reason(case):
+    check, wrong, reason = SHAPED_WRONG[case]
+    result = check(wrong or _l2_in_place)
+    assert not result and reason in result.message, result.message
+
+
+def test_tanh_step_wrong_in_several_arrays_gets_one_summary_line(capsys):
+    def tanh_gate_missing(X, y, W1, b1, W2, b2, lr, reg):  # dZ1 = dA: every array below the gate is wrong
+        N = X.shape[0]
+        A = np.tanh(X @ W1 + b1)
+        probs = bl.softmax(A @ W2 + b2)
+        loss = float(-np.log(probs[np.arange(N), y]).mean()) + 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))
+        dlogits = (probs - bl.one_hot(y, W2.shape[1])) / N
+        dZ1 = dlogits @ W2.T
+        return (loss, W1 - lr * (X.T @ dZ1 + reg * W1), b1 - lr * dZ1.sum(axis=0),
+                W2 - lr * (A.T @ dlogits + reg * W2), b2 - lr * dlogits.sum(axis=0))
+
+    result = ex.check_tanh_training_step(tanh_gate_missing)
+    out = capsys.readouterr().out
+    assert not result and out.count("❌") == 1
+    assert out.startswith("❌ tanh_gate_missing: wrong: W1, b1; right: loss, W2, b2.")
+
+
+def test_the_capstone_gets_one_summary_line_and_one_verdict(capsys):
+    def no_gate(logits, y, caches):  # right for the last layer, wrong below it: many outputs wrong at once
+        N = logits.shape[0]
+        dZ = (bl.softmax(logits) - bl.one_hot(y, logits.shape[1])) / N
+        grads = []
+        for A_prev, W, _ in reversed(caches):
+            grads.insert(0, (A_prev.T @ dZ, dZ.sum(axis=0)))
+            dZ = dZ @ W.T
+        return grads
+
+    result = ex.check_deep_network(deep_forward, no_gate)
+    out = capsys.readouterr().out
+    assert not result and out.count("❌") == 1 and "✅" not in out
+    assert out.startswith("❌ deep_forward + deep_backward: wrong: dW1, db1, dW2, db2; right: logits, dW3, db3.")
