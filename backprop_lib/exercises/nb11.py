@@ -7,7 +7,8 @@ from ..checks import check_function
 # -- the He scale for leaky ReLU ------------------------------------------------------------------
 
 
-def _leaky_he_reference(D, a):
+def leaky_he_std_reference(D, a):
+    """The answer to exercise 1: sqrt(2 / ((1 + a**2) D))."""
     return float(np.sqrt(2 / ((1 + a**2) * D)))
 
 
@@ -39,7 +40,7 @@ def check_leaky_he_std(fn):
     result = None
     for D, a in LEAKY_HE_CASES:
         result = check_function(
-            fn, _leaky_he_reference, D, a, name=f"{name}(D={D}, a={a})", mistakes=LEAKY_HE_MISTAKES,
+            fn, leaky_he_std_reference, D, a, name=f"{name}(D={D}, a={a})", mistakes=LEAKY_HE_MISTAKES,
             hint="work out E[h²] for h = z (z > 0) or a·z (z < 0) with z symmetric, then choose Var(w) so "
                  "that D · Var(w) · E[h²] = Var(z); return the square root.",
         )
@@ -83,7 +84,8 @@ def _leaky_stack_variant(X, weights, a, dout, variant=None):
     return a_std, g_std
 
 
-def _leaky_stack_reference(X, weights, a, dout):
+def leaky_stack_spreads_reference(X, weights, a, dout):
+    """The answer to exercise 2: (activation_std (L,), gradient_std (L,)) of a leaky-ReLU stack."""
     return _leaky_stack_variant(X, weights, a, dout)
 
 
@@ -127,7 +129,7 @@ def check_leaky_stack_spreads(fn):
     for a, seed in ((0.1, 1), (0.3, 2)):
         X, weights, dout = _stack_inputs(seed)
         result = check_function(
-            fn, _leaky_stack_reference, X, weights, a, dout, name=f"{name}(..., a={a}, ...)",
+            fn, leaky_stack_spreads_reference, X, weights, a, dout, name=f"{name}(..., a={a}, ...)",
             outputs=("activation_std", "gradient_std"),
             hint="forward: keep every z and h = where(z > 0, z, a·z); backward from dh = dout: dz = dh * f'(z), "
                  "then dh = dz @ W.T, recording std(dh) for every block's output, layer 1 first.",
