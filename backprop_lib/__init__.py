@@ -82,7 +82,7 @@ from .normalization import (
     batchnorm_eval_forward,
     batchnorm_forward,
 )
-from .optim import SGD, Adam, Momentum
+from .optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
 from .sequence import (
     RNN,
     Embedding,
@@ -117,7 +117,7 @@ __all__ = [
     # losses
     "SoftmaxCrossEntropy", "CrossEntropy", "MSE", "BinaryCrossEntropy", "SequenceCrossEntropy",
     # models and optimisers
-    "Sequential", "mlp", "History", "TrainingDivergedError", "SGD", "Momentum", "Adam",
+    "Sequential", "mlp", "History", "TrainingDivergedError", "SGD", "Momentum", "Adam", "RMSProp", "Nesterov", "AdamW",
     # pure functions
     "dense_forward", "dense_backward", "softmax", "softmax_backward", "softmax_backward_einsum",
     "softmax_backward_loop", "softmax_jacobian", "softmax_jacobian_batched", "cross_entropy",

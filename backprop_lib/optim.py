@@ -199,3 +199,106 @@ def warmup(schedule, steps):
 
 
 SCHEDULES = {"constant": constant, "step_decay": step_decay, "cosine": cosine}
+
+
+# -- RMSProp, Nesterov momentum and AdamW ----------------------------------------------------------
+#
+# Two ways of writing momentum are in use. This library (like CS231n and Sutskever et al., 2013)
+# keeps a velocity in parameter units, v <- mu * v - lr * g; p <- p + v. PyTorch keeps a buffer in
+# gradient units, b <- mu * b + g; p <- p - lr * b. With a constant learning rate the two give the
+# same parameters at every step (v = -lr * b). When the learning rate changes (a schedule), they
+# part: here the velocity keeps the steps taken at the old learning rate and decays them; PyTorch
+# multiplies the whole buffer, old gradients included, by the new learning rate.
+
+
+def _check_fraction(x, name, where):
+    """x in [0, 1), as a float: a decay rate such as momentum, beta1 or beta2."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 <= x < 1:
+        raise ValueError(f"{where}: expected {name} in [0, 1), got {x!r}")
+    return float(x)
+
+
+def _check_nonnegative(x, name, where, strict=False):
+    """x > 0 (strict) or x >= 0, finite, as a float: eps or a weight decay."""
+    ok = not isinstance(x, bool) and isinstance(x, numbers.Real) and np.isfinite(x) and (x > 0 if strict else x >= 0)
+    if not ok:
+        raise ValueError(f"{where}: expected {name} {'> 0' if strict else '>= 0'}, got {x!r}")
+    return float(x)
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Hinton, lecture 6e, 2012): divide each step by a running root-mean-square of the gradient.
+
+        s <- beta * s + (1 - beta) * g**2;   p <- p - lr * g / (sqrt(s) + eps)
+
+    `beta` is PyTorch's `alpha` and Keras's `rho`. eps is added outside the square root, as in
+    PyTorch and in Adam below. Adam is RMSProp plus momentum (its m) and bias correction."""
+
+    def __init__(self, lr=1e-3, beta=0.9, eps=1e-8):
+        super().__init__(lr)
+        self.beta = _check_fraction(beta, "beta", "RMSProp")
+        self.eps = _check_nonnegative(eps, "eps", "RMSProp", strict=True)
+
+    def __repr__(self):
+        return f"RMSProp(lr={self.lr:g}, beta={self.beta:g})"
+
+    def update(self, key, p, g):
+        s = self.state.get(key)
+        if s is None:
+            s = self.state[key] = np.zeros_like(p)
+        s *= self.beta
+        s += (1 - self.beta) * g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Nesterov(Optimizer):
+    """Nesterov momentum in this library's velocity form (as `Momentum`; see the note above `RMSProp`):
+
+        v_prev = v;   v <- mu * v - lr * g;   p <- p - mu * v_prev + (1 + mu) * v
+
+    This is Nesterov's "look ahead, then take the gradient" (Sutskever et al., 2013, with the
+    parameters stored at the look-ahead point, as in CS231n), so `step` needs only the gradient
+    at the current parameters. The step equals p <- p + mu * v - lr * g: the new velocity once
+    more, plus the plain gradient step. PyTorch's `SGD(nesterov=True)` writes the same update in
+    its buffer form, b <- mu * b + g; p <- p - lr * (g + mu * b), and agrees with this one while
+    the learning rate is constant."""
+
+    def __init__(self, lr, momentum=0.9):
+        super().__init__(lr)
+        self.momentum = _check_fraction(momentum, "momentum", "Nesterov")
+
+    def __repr__(self):
+        return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g})"
+
+    def update(self, key, p, g):
+        v = self.state.get(key)
+        if v is None:
+            v = self.state[key] = np.zeros_like(p)
+        v *= self.momentum
+        v -= self.lr * g
+        p += self.momentum * v - self.lr * g  # = -mu * v_prev + (1 + mu) * v
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as PyTorch's `AdamW`:
+
+        p <- p - lr * weight_decay * p,   then the Adam step of `Adam` with the same gradient g.
+
+    The decay shrinks the weights directly, outside Adam's division by sqrt(v_hat). Adding an
+    L2 penalty weight_decay * p to the gradient instead (`Adam` on the penalised loss) divides
+    the decay by sqrt(v_hat) too, so weights with large gradients would hardly decay. The decay
+    is multiplied by lr, as in PyTorch (the paper writes lr = alpha * eta_t and decays by
+    eta_t * lambda). It applies to every array handed to `step`: leave out the ones (biases,
+    say) that should not decay."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+        super().__init__(lr, beta1, beta2, eps)
+        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "AdamW")
+
+    def __repr__(self):
+        return (f"AdamW(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, "
+                f"weight_decay={self.weight_decay:g})")
+
+    def update(self, key, p, g):
+        p *= 1 - self.lr * self.weight_decay
+        super().update(key, p, g)

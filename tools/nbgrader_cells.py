@@ -57,8 +57,8 @@ POINTS = {
     "09_iris": {"split_indices": 1, "standardise": 1, "choose_epochs": 2, "confusion_counts": 1},
     "10_debugging_backprop": {"fixed_cross_entropy": 1, "fixed_relu_backward": 1, "fixed_ce_backward": 1,
                               "fixed_forward": 1, "layer_reports": 1, "fixed_layers": 2},
-    "11_initialisation": {"he_init": 1, "stack_statistics": 2},
-    "12_optimisers": {"momentum_step": 1, "adam_step": 2},
+    "11_initialisation": {"leaky_he_std": 1, "leaky_stack_spreads": 2},
+    "12_optimisers": {"rmsprop_step": 1, "ema_of_constant": 1, "adam_step": 2},
     "13_batchnorm_dropout": {"batchnorm_backward": 2, "batchnorm_eval_forward": 1, "dropout_backward": 1},
     "14_convolution": {"conv_param_grads": 1, "conv2d_backward": 2, "conv_dx_strided": 2, "col2im": 1,
                        "maxpool_backward": 1},
@@ -127,16 +127,27 @@ bl.checks.require(
     3 * np.random.default_rng(114).standard_normal((9, 3)), np.random.default_rng(115).integers(0, 3, 9),
     name="fixed_ce_backward on a batch of 9",
 )""",
-    ("11_initialisation", "he_init"): """\
+    ("11_initialisation", "leaky_he_std"): """\
 bl.checks.require(
-    bl.checks.check_function, he_init, ex._he_reference, 50, 120, np.random.default_rng(116),
-    name="he_init with D=50, H=120",
+    bl.checks.check_function, leaky_he_std, ex.leaky_he_std_reference, 33, 0.7, name="leaky_he_std(D=33, a=0.7)",
 )""",
-    ("12_optimisers", "momentum_step"): """\
+    ("11_initialisation", "leaky_stack_spreads"): """\
 bl.checks.require(
-    bl.checks.check_function, momentum_step, ex._momentum_reference,
-    *np.random.default_rng(121).standard_normal((3, 2, 6)), 0.03, 0.5,  # p, g, v; lr, mu
-    outputs=("p_new", "v_new"), name="momentum_step with lr = 0.03, mu = 0.5",
+    bl.checks.check_function, leaky_stack_spreads, ex.leaky_stack_spreads_reference,
+    *(lambda X, weights, dout: (X, weights, 0.05, dout))(*ex._stack_inputs(117, widths=(3, 7, 2, 5), n=6)),
+    outputs=("activation_std", "gradient_std"), name="leaky_stack_spreads with widths 3, 7, 2, 5 and a = 0.05",
+)""",
+    ("12_optimisers", "rmsprop_step"): """\
+bl.checks.require(
+    bl.checks.check_function, rmsprop_step, ex._rmsprop_reference,
+    *np.random.default_rng(121).standard_normal((2, 2, 6)), np.random.default_rng(125).random((2, 6)),  # p, g; s
+    0.02, 0.7, 1e-4,  # lr, beta, eps
+    outputs=("p_new", "s_new"), name="rmsprop_step with lr = 0.02, beta = 0.7",
+)""",
+    ("12_optimisers", "ema_of_constant"): """\
+bl.checks.require(
+    bl.checks.check_function, ema_of_constant, ex.ema_of_constant_reference, np.linspace(-3, 2, 7), 0.6, 4,
+    name="ema_of_constant(g of shape (7,), beta=0.6, t=4)",
 )""",
     ("12_optimisers", "adam_step"): """\
 bl.checks.require(

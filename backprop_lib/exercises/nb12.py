@@ -1,9 +1,12 @@
-"""Checks for notebook 12, optimisers: one momentum step and one Adam step, written as pure functions."""
+"""Checks for notebook 12, optimisers: an RMSProp step, the average of a constant gradient, and an Adam step.
+
+Each step check runs one step from non-zero state, then several chained steps with other
+hyperparameters, so that a mistake that happens to vanish in one case shows in the other."""
 
 import numpy as np
 
 from ..checks import check_function
-from ..optim import Adam, Momentum
+from ..optim import Adam, RMSProp
 
 
 def _inputs(seed, shape=(3, 4)):
@@ -13,56 +16,135 @@ def _inputs(seed, shape=(3, 4)):
     return rng, p, g
 
 
-# -- momentum -------------------------------------------------------------------------------------
+def _run(step, p, grads, state, *hyper, t0=None):
+    """Chain `step` over the gradients in `grads`, feeding each call the state the last one returned.
+
+    With t0 (Adam), the step number t0, t0 + 1, ... goes after the state."""
+    for i, g in enumerate(grads):
+        out = step(p, g, *state, *(() if t0 is None else (t0 + i,)), *hyper)
+        if not isinstance(out, tuple) or len(out) != 1 + len(state):
+            return out  # let the check say what is wrong with the returned value
+        p, state = out[0], out[1:]
+    return (p, *state)
 
 
-def _momentum_reference(p, g, v, lr, mu):
-    opt = Momentum(lr, mu)
-    p, opt.state["p"] = p.copy(), v.copy()
+# -- RMSProp --------------------------------------------------------------------------------------
+
+
+def _rmsprop_reference(p, g, s, lr, beta, eps):
+    opt = RMSProp(lr, beta, eps)
+    p, opt.state["p"] = p.copy(), s.copy()
     opt.step({"p": p}, {"p": g})
     return p, opt.state["p"]
 
 
-MOMENTUM_MISTAKES = {
-    "The sign is flipped: the velocity should collect -lr * g (downhill), v = mu * v - lr * g, "
-    "and then p = p + v.": lambda p, g, v, lr, mu: (p + mu * v + lr * g, mu * v + lr * g),
-    "The step uses the old velocity: update v first, v = mu * v - lr * g, then move p by the new v.": lambda p, g, v, lr, mu: (
-        p + v,
-        mu * v - lr * g,
+def _rmsprop_variant(p, g, s, lr, beta, eps, variant=None):
+    sq = g if variant == "not_squared" else g * g
+    s_new = (1 - beta) * s + beta * sq if variant == "betas_swapped" else beta * s + (1 - beta) * sq
+    s_use = s if variant == "old_s" else s_new
+    with np.errstate(invalid="ignore"):  # an unsquared average can go negative over several steps
+        if variant == "no_sqrt":
+            step = lr * g / (s_use + eps)
+        elif variant == "eps_inside":
+            step = lr * g / np.sqrt(s_use + eps)
+        else:
+            step = lr * g / (np.sqrt(s_use) + eps)
+    p_new = p + step if variant == "sign" else p - step
+    return p_new, (np.sqrt(s_new) if variant == "rms_returned" else s_new)
+
+
+def _rmsprop_mistake(variant):
+    return lambda p, g, s, lr, beta, eps: _rmsprop_variant(p, g, s, lr, beta, eps, variant)
+
+
+RMSPROP_MISTAKES = {
+    "The square root is missing: the step divides by the root mean square, sqrt(s) + eps, not by the "
+    "mean square s (which would make the step's size depend on the gradient's size again).": _rmsprop_mistake(
+        "no_sqrt"
     ),
-    "The velocity never decays: multiply the old velocity by mu before adding -lr * g.": lambda p, g, v, lr, mu: (
-        p + v - lr * g,
-        v - lr * g,
+    "eps is inside the square root: the step divides by sqrt(s) + eps, not sqrt(s + eps).": _rmsprop_mistake(
+        "eps_inside"
     ),
-    "lr and mu are swapped: mu multiplies the old velocity, lr the gradient.": lambda p, g, v, lr, mu: (
-        p + lr * v - mu * g,
-        lr * v - mu * g,
+    "The gradient is not squared in the average: s averages g * g, the square of each entry, not g.": _rmsprop_mistake(
+        "not_squared"
     ),
-    "That is the exponential-average convention (v = mu * v + (1 - mu) * g, p = p - lr * v); this "
-    "notebook's velocity is v = mu * v - lr * g, p = p + v.": lambda p, g, v, lr, mu: (
-        p - lr * (mu * v + (1 - mu) * g),
-        mu * v + (1 - mu) * g,
+    "The average's weights are swapped: the old s keeps the weight beta and the new g² gets 1 - beta, "
+    "s = beta * s + (1 - beta) * g * g.": _rmsprop_mistake("betas_swapped"),
+    "The step uses s from before this step: update s with the new g² first, then divide by its root.": _rmsprop_mistake(
+        "old_s"
     ),
+    "The sign is flipped: the step goes against the gradient, p - lr * g / (sqrt(s) + eps).": _rmsprop_mistake("sign"),
+    "It returns the root mean square sqrt(s) as the new state; return s itself, the running mean of g², "
+    "which the next step continues to average.": _rmsprop_mistake("rms_returned"),
 }
 
 
-def check_momentum_step(fn):
-    """fn(p, g, v, lr, mu) -> (p_new, v_new), one step of SGD with momentum, inputs unchanged."""
+def _rmsprop_run_reference(p, grads, s, lr, beta, eps):
+    return _run(_rmsprop_reference, p, grads, (s,), lr, beta, eps)
+
+
+def check_rmsprop_step(fn):
+    """fn(p, g, s, lr, beta, eps) -> (p_new, s_new), one RMSProp step, inputs unchanged.
+
+    One step from a non-zero s (eps = 1e-2, so where eps goes shows), then five chained steps
+    from s = 0 with other lr and beta."""
+    name = getattr(fn, "__name__", "rmsprop_step")
     rng, p, g = _inputs(3)
-    v = 0.1 * rng.standard_normal(p.shape)
+    s = np.abs(g) + 0.1 * rng.random(p.shape)  # s >= |g|, so that an unsquared average stays positive
+    hint = ("update s with the square of the new gradient, s = beta * s + (1 - beta) * g * g, then step by "
+            "lr * g / (np.sqrt(s) + eps).")
+    result = check_function(fn, _rmsprop_reference, p, g, s, 0.1, 0.9, 1e-2, name=name,
+                            outputs=("p_new", "s_new"), hint=hint, mistakes=RMSPROP_MISTAKES)
+    if not result:
+        return result
+    grads = np.random.default_rng(31).standard_normal((5, 2, 3)) * [[1e-2], [3.0]]  # (steps, 2, 3)
     return check_function(
-        fn,
-        _momentum_reference,
-        p,
-        g,
-        v,
-        0.1,
-        0.9,
-        name=getattr(fn, "__name__", "momentum_step"),
-        outputs=("p_new", "v_new"),
-        hint="two lines: the new velocity from the old one and the gradient, then the parameters from the new velocity.",
-        mistakes=MOMENTUM_MISTAKES,
+        lambda p, grads, s, lr, beta, eps: _run(fn, p, grads, (s,), lr, beta, eps), _rmsprop_run_reference,
+        np.ones((2, 3)), grads, np.zeros((2, 3)), 0.03, 0.5, 1e-6, name=f"five steps of {name} (lr=0.03, beta=0.5)",
+        outputs=("p", "s"), hint=hint,
+        mistakes={m: (lambda p, grads, s, lr, beta, eps, w=w: _run(w, p, grads, (s,), lr, beta, eps))
+                  for m, w in RMSPROP_MISTAKES.items()},
     )
+
+
+# -- the average of a constant gradient --------------------------------------------------------------
+
+
+def ema_of_constant_reference(g, beta, t):
+    """The answer to exercise 2: m_t = (1 - beta**t) g."""
+    return (1 - beta**t) * g
+
+
+EMA_MISTAKES = {
+    "That is g itself: the average must start at m_0 = 0 (as Adam's does) and must not be "
+    "bias-corrected here; m_t is the raw average after t steps.": lambda g, beta, t: g,
+    "It is one step short: after t updates from m_0 = 0 the old value has been multiplied by beta t "
+    "times (m_1 = (1 - beta) g after one step).": lambda g, beta, t: (1 - beta ** (t - 1)) * g,
+    "It is one step too many: m_1 = (1 - beta) g after the first update, so after t updates the "
+    "power of beta is t.": lambda g, beta, t: (1 - beta ** (t + 1)) * g,
+    "The average's weights are swapped: m = beta * m + (1 - beta) * g keeps beta for the old value.":
+        lambda g, beta, t: (1 - (1 - beta) ** t) * g,
+    "The (1 - beta) in front of g is missing: m = beta * m + (1 - beta) * g, not beta * m + g (that "
+    "sum grows towards g / (1 - beta)).": lambda g, beta, t: (1 - beta**t) / (1 - beta) * g,
+    "That is the part that is missing, beta**t * g: m_t is what the average has gathered so far, "
+    "g minus that.": lambda g, beta, t: beta**t * g,
+}
+
+EMA_CASES = ((0.9, 3), (0.5, 1), (0.99, 20), (0.8, 7))  # (beta, t)
+
+
+def check_ema_of_constant(fn):
+    """fn(g, beta, t) -> m_t: the average m = beta * m + (1 - beta) * g after t steps from m_0 = 0."""
+    name = getattr(fn, "__name__", "ema_of_constant")
+    g = np.array([[2.0, -0.5, 1e-3], [3.0, 0.0, -7.0]])  # (2, 3): any shape, any sign
+    result = None
+    for beta, t in EMA_CASES:
+        result = check_function(fn, ema_of_constant_reference, g, beta, t, name=f"{name}(g, beta={beta}, t={t})",
+                                mistakes=EMA_MISTAKES,
+                                hint="start from m = np.zeros_like(g) and apply the update t times.")
+        if not result:
+            return result
+    return result
 
 
 # -- Adam -----------------------------------------------------------------------------------------
@@ -87,9 +169,17 @@ def _adam_variant(p, g, m, v, t, lr, beta1, beta2, eps, variant=None):
     m_use, v_use = (m, v) if variant == "old_moments" else (m_new, v_new)
     m_hat = m_use if variant in ("no_correction", "no_m_correction") else m_use / (1 - b_m**t)
     v_hat = v_use if variant in ("no_correction", "no_v_correction") else v_use / (1 - b_v**t)
-    denom = np.sqrt(v_hat + eps) if variant == "eps_inside" else np.sqrt(v_hat) + eps
+    if variant == "eps_inside":
+        denom = np.sqrt(v_hat + eps)
+    elif variant == "no_sqrt":
+        denom = v_hat + eps
+    else:
+        denom = np.sqrt(v_hat) + eps
     step = lr * m_hat / denom
-    return (p + step if variant == "sign" else p - step), m_new, v_new
+    p_new = p + step if variant == "sign" else p - step
+    if variant == "corrected_returned":
+        return p_new, m_hat, v_hat
+    return p_new, m_new, v_new
 
 
 def _adam_mistake(variant):
@@ -97,6 +187,9 @@ def _adam_mistake(variant):
 
 
 ADAM_MISTAKES = {
+    "It returns the corrected moments m_hat and v_hat: return the raw m and v. The next step averages "
+    "on from them, and corrects them afresh with its own t; stored corrected, they would be corrected "
+    "twice.": _adam_mistake("corrected_returned"),
     "The bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t) before the "
     "step: m and v both start at 0, so for the first steps they are biased towards 0.": _adam_mistake("no_correction"),
     "Only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1**t).": _adam_mistake(
@@ -108,6 +201,8 @@ ADAM_MISTAKES = {
     "eps is inside the square root: the step divides by sqrt(v_hat) + eps, not sqrt(v_hat + eps).": _adam_mistake(
         "eps_inside"
     ),
+    "The square root is missing: the step divides by sqrt(v_hat) + eps, the root mean square, not by "
+    "v_hat.": _adam_mistake("no_sqrt"),
     "beta1 and beta2 are swapped: beta1 goes with the first moment m (the mean of g), beta2 with the "
     "second moment v (the mean of g**2), in the averages and in their corrections.": _adam_mistake("betas_swapped"),
     "The averages are the wrong way round: the old moment keeps the weight beta, the new gradient "
@@ -120,29 +215,32 @@ ADAM_MISTAKES = {
 }
 
 
+def _adam_run_reference(p, grads, m, v, lr, beta1, beta2, eps):
+    return _run(_adam_reference, p, grads, (m, v), lr, beta1, beta2, eps, t0=1)
+
+
 def check_adam_step(fn):
     """fn(p, g, m, v, t, lr, beta1, beta2, eps) -> (p_new, m_new, v_new), one Adam step, inputs unchanged.
 
     The check runs step t = 3 from non-zero moments, with beta2 = 0.99 and eps = 1e-3, so that
-    every term (which beta, where eps goes, the bias correction) changes the answer."""
+    every term (which beta, where eps goes, the bias correction) changes the answer; then four
+    chained steps from t = 1 and zero moments with other hyperparameters."""
+    name = getattr(fn, "__name__", "adam_step")
     rng, p, g = _inputs(5)
     m = 0.05 * rng.standard_normal(p.shape)
     v = 0.01 * rng.random(p.shape) ** 2
+    hint = ("update m and v with the new gradient, divide each by (1 - beta**t), then step by "
+            "lr * m_hat / (sqrt(v_hat) + eps); return the uncorrected m and v.")
+    result = check_function(fn, _adam_reference, p, g, m, v, 3, 0.1, 0.9, 0.99, 1e-3, name=name,
+                            outputs=("p_new", "m_new", "v_new"), hint=hint, mistakes=ADAM_MISTAKES)
+    if not result:
+        return result
+    grads = np.random.default_rng(51).standard_normal((4, 2, 3)) * [[1e-2], [3.0]]  # (steps, 2, 3)
+    zeros = np.zeros((2, 3))
     return check_function(
-        fn,
-        _adam_reference,
-        p,
-        g,
-        m,
-        v,
-        3,
-        0.1,
-        0.9,
-        0.99,
-        1e-3,
-        name=getattr(fn, "__name__", "adam_step"),
-        outputs=("p_new", "m_new", "v_new"),
-        hint="update m and v with the new gradient, divide each by (1 - beta**t), then step by "
-        "lr * m_hat / (sqrt(v_hat) + eps).",
-        mistakes=ADAM_MISTAKES,
+        lambda p, grads, m, v, lr, beta1, beta2, eps: _run(fn, p, grads, (m, v), lr, beta1, beta2, eps, t0=1),
+        _adam_run_reference, np.ones((2, 3)), grads, zeros, zeros, 0.05, 0.8, 0.95, 1e-6,
+        name=f"four steps of {name} from t = 1 (lr=0.05, beta1=0.8, beta2=0.95)", outputs=("p", "m", "v"), hint=hint,
+        mistakes={m: (lambda p, grads, m_, v_, lr, b1, b2, eps, w=w: _run(w, p, grads, (m_, v_), lr, b1, b2, eps, t0=1))
+                  for m, w in ADAM_MISTAKES.items()},
     )
