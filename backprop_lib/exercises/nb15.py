@@ -12,6 +12,15 @@ from ..sequence import rnn_backward, rnn_forward
 OUTPUTS = ("dx", "dh0", "dWx", "dWh", "db")
 
 
+def calls_library(fn, names, name, what):
+    """A failed CheckResult if `fn`'s own code calls one of `names` (the library's answer), else None."""
+    used = sorted(set(getattr(getattr(fn, "__code__", None), "co_names", ())) & set(names))
+    if used:
+        return CheckResult(False, f"{FAIL} {name} calls the library's own {', '.join(used)}: the exercise is to write "
+                                  f"{what} yourself, from the forward equations.")
+    return None
+
+
 def _cases():
     """(dhs, cache) on shapes where N, T, D and H all differ, then on a single step."""
     cases = []
@@ -75,7 +84,11 @@ BPTT_HINT = ("go through the steps from the last to the first; at each step add 
 
 def check_rnn_backward(fn):
     """fn(dhs, cache) -> (dx, dh0, dWx, dWh, db), cache = (x, h0, Wx, Wh, hs)."""
-    result = None
+    result = calls_library(fn, ("rnn_backward", "RNN"), getattr(fn, "__name__", "rnn_backward"),
+                           "backprop through time")
+    if result is not None:
+        print(result.message)
+        return result
     for dhs, cache in _cases():
         result = check_function(fn, _reference, dhs, cache, name=getattr(fn, "__name__", None), outputs=OUTPUTS,
                                 mistakes=BPTT_MISTAKES, hint=BPTT_HINT, quiet=True)
@@ -96,10 +109,15 @@ def _flat(fn):
     """fn(grads, max_norm) -> (dict, norm) as one tuple (grads in the input's key order..., norm)."""
     def call(grads, max_norm):
         out = fn(grads, max_norm)
-        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], dict)
-                and isinstance(out[1], numbers.Real)):
+        if not (isinstance(out, tuple) and len(out) == 2):
             raise _Shape(f"should return (a dict of clipped gradients, the norm before clipping), got "
                          f"{type(out).__name__}{'' if not isinstance(out, tuple) else f' of {len(out)}'}")
+        if not isinstance(out[0], dict):
+            raise _Shape(f"should return a dict of clipped gradients first, got {type(out[0]).__name__} "
+                         "(the order is: the dict, then the norm)")
+        if not isinstance(out[1], numbers.Real):
+            raise _Shape(f"should return the norm second, as a float, got {type(out[1]).__name__} "
+                         "(float(...) turns a 0-d array into one)")
         clipped, norm = out
         if clipped.keys() != grads.keys():
             raise _Shape(f"returned a dict with keys {sorted(clipped)}, expected the same keys as grads, "
@@ -136,6 +154,8 @@ CLIP_MISTAKES = {
     "The norm returned is the one after clipping: return the norm before clipping (it is what a training "
     "log plots, to see how often clipping acts).":
         lambda grads, m: (_scaled(grads, min(1.0, m / _norm(grads))), min(_norm(grads), m)),
+    "max_norm is not used: the answer is right for max_norm = 1 only; scale by min(1, max_norm / norm).":
+        lambda grads, m: (_scaled(grads, min(1.0, 1.0 / _norm(grads))), _norm(grads)),
 }
 CLIP_HINT = "norm = sqrt(sum of (g * g).sum() over every array); scale = min(1, max_norm / norm); new arrays."
 
@@ -143,8 +163,25 @@ CLIP_HINT = "norm = sqrt(sum of (g * g).sum() over every array); scale = min(1, 
 def check_clip_grad_norm(fn):
     """fn(grads, max_norm) -> (clipped grads, norm before clipping): a long and a short gradient, two max_norms."""
     name = getattr(fn, "__name__", "clip_grad_norm")
-    result = None
-    for grads, max_norm in ((_grads(153, 1.0), 1.0), (_grads(154, 0.05), 1.0), (_grads(155, 2.0), 0.5)):
+    result = calls_library(fn, ("clip_grad_norm", "global_norm"), name, "the clipping")
+    if result is not None:
+        print(result.message)
+        return result
+    cases = [(_grads(153, 1.0), 1.0), (_grads(154, 0.05), 1.0), (_grads(155, 2.0), 0.5),
+             (_grads(156, 0.5), 5.0), (_grads(157, 1.2), 5.0),  # norm about 3 (kept) and about 7 (clipped)
+             (_scaled(_grads(158, 1.0), 1.2 / _norm(_grads(158, 1.0))), 1.0),  # just above max_norm
+             ({k: np.zeros_like(g) for k, g in _grads(159, 1.0).items()}, 1.0)]  # no gradient at all
+    for grads, max_norm in cases:
+        given = {k: g.copy() for k, g in grads.items()}
+        try:
+            out = fn(given, max_norm)
+        except Exception:
+            out = None  # check_function below reports it
+        if isinstance(out, tuple) and out and out[0] is given:
+            result = CheckResult(False, f"{FAIL} {name} returned the dict it was given: build a new dict of new "
+                                        "arrays, so that the caller's gradients stay as they were.")
+            print(result.message)
+            return result
         try:
             result = check_function(_flat(fn), _flat(clip_grad_norm), grads, max_norm, name=name,
                                     outputs=(*(f"grads[{k!r}]" for k in grads), "norm"), mistakes=_flat_mistakes(),

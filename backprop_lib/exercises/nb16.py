@@ -7,6 +7,7 @@ from ..activations import relu_backward, softmax_backward
 from ..checks import FAIL, CheckResult, check_function
 from ..layers import dense_backward
 from ..transformer import TransformerBlock, _attention_backward, _layernorm_backward
+from .nb15 import calls_library
 
 # -- the embedding's backward: a scatter-add -------------------------------------------------------
 
@@ -24,8 +25,9 @@ def _fancy_add(dout, ids, n_tokens):
 
 
 EMBEDDING_MISTAKES = {
-    "A repeated id counts once: `dW[ids] += dout` writes each row of dW once, however often its id "
-    "appears (NumPy buffers the indexed update); use np.add.at(dW, ids, dout), or a loop over positions.":
+    "A repeated id counts once: `dW[ids] += dout` (or `=` in a loop) writes each row of dW once, however "
+    "often its id appears (NumPy buffers the indexed update); use np.add.at(dW, ids, dout), or `+=` in a loop "
+    "over positions.":
         _fancy_add,
     "Each position's gradient is averaged over the batch: the table's rows add up every position's "
     "gradient, and any 1/N belongs to the loss.":
@@ -43,8 +45,13 @@ def check_embedding_backward(fn):
     cases = [
         (rng.standard_normal((2, 5, 3)), np.array([[1, 4, 1, 1, 0], [6, 4, 0, 1, 1]]), 7),  # id 1 five times; 2, 3, 5 never
         (rng.standard_normal((3, 4, 2)), rng.integers(0, 5, (3, 4)), 5),
+        (rng.standard_normal((2, 3, 4)), rng.integers(0, 7, (2, 3)), 9),  # tokens 7 and 8 never appear
     ]
-    result = None
+    name = getattr(fn, "__name__", "embedding_backward")
+    result = calls_library(fn, ("embedding_backward", "Embedding"), name, "the scatter-add")
+    if result is not None:
+        print(result.message)
+        return result
     for dout, ids, n in cases:
         result = check_function(fn, _embedding_reference, dout, ids, n, name=getattr(fn, "__name__", None),
                                 mistakes=EMBEDDING_MISTAKES, quiet=True,
@@ -76,8 +83,8 @@ CAUSAL_MISTAKES = {
     "The mask is applied after the softmax: the masked weights are zeroed but the rest no longer sum to 1. "
     "Set the future scores to -inf before the softmax, so the remaining weights share all the mass.":
         lambda s: _softmax(s) * _lower(s.shape[-1]),
-    "The mask hides the diagonal too: position i may read itself (j <= i); only j > i is masked.":
-        lambda s: _causal_reference(np.where(np.eye(s.shape[-1], dtype=bool), -1e9, s)) if s.shape[-1] > 1 else s,
+    "The mask hides the diagonal too (np.triu without k=1): position i may read itself, j <= i; only j > i "
+    "is masked.": lambda s: _softmax(np.where(np.triu(np.ones(s.shape[-2:], bool)), -1e9, s)),
     "The mask is transposed: it hides the past and keeps the future. Position i (a row) may read "
     "positions j <= i (the columns up to the diagonal).":
         lambda s: _causal_reference(s.swapaxes(-1, -2)).swapaxes(-1, -2),
@@ -87,13 +94,41 @@ CAUSAL_MISTAKES = {
 }
 
 
+def _nan_rows(fn, scores, name):
+    """Why fn's weights have NaN rows, if they do: a row with every key masked, or one maximum for all rows."""
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(fn(scores.copy()), dtype=np.float64)
+    except Exception:
+        return None
+    if got.shape != scores.shape or not np.isnan(got).any() or scores.max() > 100:
+        return None  # no NaN, or an overflow (named by the check itself)
+    rows = np.isnan(got).any(axis=-1)  # (..., T): which rows broke
+    with np.errstate(all="ignore"):
+        e = np.exp(scores - scores.max())
+        global_shift = e / e.sum(axis=-1, keepdims=True)
+    if np.array_equal(np.isnan(global_shift).any(axis=-1), rows) and np.isfinite(_causal_reference(scores)).all():
+        return (f"{FAIL} {name} gives NaN rows where one row's scores lie far below another's: it subtracts one "
+                "maximum for the whole array; subtract each row's own largest score (max over axis=-1, keepdims).")
+    return (f"{FAIL} {name} gives a row whose keys are all masked (NaN: exp(-inf) everywhere, 0 / 0): row i must "
+            "keep the keys j <= i, the diagonal included. Use np.triu(..., k=1), and check which side of the "
+            "diagonal you masked.")
+
+
 def check_causal_softmax(fn):
-    """fn(scores (..., T, T)) -> weights: masked rows sum to 1; tried on (N, heads, T, T) and on scores near 1000."""
+    """fn(scores (..., T, T)) -> weights: masked rows sum to 1; tried on (N, heads, T, T), on scores near 1000 and
+    on rows thousands apart."""
     rng = np.random.default_rng(161)
-    cases = [rng.standard_normal((2, 3, 5, 5)), 1000 + rng.standard_normal((1, 1, 4, 4)) * 50]
+    apart = rng.standard_normal((1, 2, 4, 4))
+    apart[..., 1, :] -= 2000  # a row far below the others
+    cases = [rng.standard_normal((2, 3, 5, 5)), 1000 + rng.standard_normal((1, 1, 4, 4)) * 50, apart]
     name = getattr(fn, "__name__", None)
     result = None
     for scores in cases:
+        nan_rows = _nan_rows(fn, scores, name)
+        if nan_rows:
+            result = CheckResult(False, nan_rows)
+            break
         result = check_function(fn, _causal_reference, scores, name=name, mistakes=CAUSAL_MISTAKES, quiet=True,
                                 hint="mask first (scores of j > i to -inf), subtract each row's max, then softmax "
                                      "along the last axis.")
@@ -145,7 +180,11 @@ HEAD_MISTAKES = {
 
 def check_attention_head_backward(fn):
     """fn(da, q, k, v, weights) -> (dq, dk, dv), one head, batched over N; with and without the causal mask."""
-    result = None
+    result = calls_library(fn, ("attention_backward", "SelfAttention"), getattr(fn, "__name__", "attention_head_backward"),
+                           "one head's backward pass")
+    if result is not None:
+        print(result.message)
+        return result
     for seed, (N, T, d, causal) in ((162, (2, 5, 3, True)), (163, (3, 4, 6, False))):
         result = check_function(fn, _head_reference, *_head_case(seed, N, T, d, causal),
                                 name=getattr(fn, "__name__", None), outputs=("dq", "dk", "dv"),
@@ -245,7 +284,10 @@ class _Form(Exception):
 def check_block_backward(fn):
     """fn(dout, cache) -> (dx, grads): the whole backward pass of bl.TransformerBlock, on two blocks."""
     name = getattr(fn, "__name__", "block_backward")
-    result = None
+    result = calls_library(fn, ("TransformerBlock", "backward"), name, "the block's backward pass")
+    if result is not None:
+        print(result.message)
+        return result
     for seed, shape in ((164, (2, 5, 4, 2, True)), (165, (3, 3, 6, 3, False))):
         dout, cache, block = _block_case(seed, *shape)
         keys = list(block.params)

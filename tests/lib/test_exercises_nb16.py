@@ -12,18 +12,35 @@ def todo(*args):
     raise NotImplementedError
 
 
-def embedding_backward(dout, ids, n_tokens):
-    return bl.embedding_backward(dout, (ids, n_tokens))
+def scatter_add(dout, ids, n_tokens):
+    dW = np.zeros((n_tokens, dout.shape[-1]))
+    np.add.at(dW, ids, dout)
+    return dW
 
 
 def block_backward(dout, cache):
+    """The notebook's solution: the pieces' backward functions, in reverse."""
+    shape, ln1, attn, ln2, fc1, relu, fc2 = cache
+    N, T, D = shape
+    grads = {}
+    dr, grads["mlp.W2"], grads["mlp.b2"] = bl.dense_backward(dout.reshape(N * T, D), fc2)
+    dm2, grads["mlp.W1"], grads["mlp.b1"] = bl.dense_backward(bl.activations.relu_backward(dr, relu), fc1)
+    dm2, grads["ln2.gamma"], grads["ln2.beta"] = bl.layernorm_backward(dm2.reshape(N, T, D), ln2)
+    dh = dout + dm2
+    dm1, dattn = bl.attention_backward(dh, attn)
+    grads.update({f"attn.{k}": g for k, g in dattn.items()})
+    dx, grads["ln1.gamma"], grads["ln1.beta"] = bl.layernorm_backward(dm1, ln1)
+    return dh + dx, grads
+
+
+def library_block_backward(dout, cache):
     block = bl.TransformerBlock(cache[0][-1])
     block.cache = cache
     return block.backward(dout), dict(block.grads)
 
 
 CASES = {
-    "embedding": (ex.check_embedding_backward, embedding_backward, ex.EMBEDDING_MISTAKES),
+    "embedding": (ex.check_embedding_backward, scatter_add, ex.EMBEDDING_MISTAKES),
     "causal_softmax": (ex.check_causal_softmax, ex._causal_reference, ex.CAUSAL_MISTAKES),
     "head_backward": (ex.check_attention_head_backward, ex._head_reference, ex.HEAD_MISTAKES),
     "block_backward": (ex.check_block_backward, block_backward, ex.BLOCK_MISTAKES),
@@ -84,9 +101,57 @@ def test_embedding_with_a_loop_passes_and_in_place_edits_fail():
     assert ex.check_embedding_backward(loop)
 
     def in_place(dout, ids, n_tokens):
-        dW = embedding_backward(dout, ids, n_tokens)
+        dW = scatter_add(dout, ids, n_tokens)
         dout *= 0
         return dW
 
     result = ex.check_embedding_backward(in_place)
     assert not result and "in place" in result.message
+
+
+def test_calling_the_library_is_not_an_answer():
+    result = ex.check_block_backward(library_block_backward)
+    assert not result and "calls the library's own TransformerBlock, backward" in result.message
+    result = ex.check_embedding_backward(lambda dout, ids, n: bl.embedding_backward(dout, (ids, n)))
+    assert not result and "embedding_backward" in result.message
+
+
+def test_the_embedding_table_has_n_tokens_rows_even_when_the_last_never_appear():
+    def sized_by_ids(dout, ids, n_tokens):
+        dW = np.zeros((ids.max() + 1, dout.shape[-1]))
+        np.add.at(dW, ids, dout)
+        return dW
+
+    result = ex.check_embedding_backward(sized_by_ids)
+    assert not result and "wrong shape" in result.message
+
+
+def test_a_mask_that_hides_the_diagonal_or_the_past_is_named():
+    def diagonal_too(scores):
+        T = scores.shape[-1]
+        masked = np.where(np.triu(np.ones((T, T), bool)), -np.inf, scores)
+        e = np.exp(masked - masked.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def past(scores):
+        T = scores.shape[-1]
+        masked = np.where(np.tril(np.ones((T, T), bool)), -np.inf, scores)
+        e = np.exp(masked - masked.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        for fn in (diagonal_too, past):
+            result = ex.check_causal_softmax(fn)
+            assert not result and "a row whose keys are all masked" in result.message
+
+
+def test_one_maximum_for_the_whole_array_is_named():
+    def global_max(scores):
+        T = scores.shape[-1]
+        masked = np.where(np.triu(np.ones((T, T), bool), 1), -np.inf, scores)
+        e = np.exp(masked - masked.max())
+        return e / e.sum(axis=-1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        result = ex.check_causal_softmax(global_max)
+    assert not result and "one maximum for the whole array" in result.message
