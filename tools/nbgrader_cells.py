@@ -66,6 +66,8 @@ POINTS = {
 # Extra hidden cases: (notebook, exercise) -> code run after the visible checks' requires.
 # Each is one expression (no assignment), so the hidden block adds no name to the notebook.
 HIDDEN_CASES = {
+    ("00_welcome", "row_normalise"): """\
+bl.checks.require(check_function, row_normalise, row_normalise_reference, A_wide, hint=hint)""",
     ("01_one_neuron", "fork_backward"): """\
 bl.checks.require(
     bl.checks.check_function, fork_backward, ex.fork_backward,

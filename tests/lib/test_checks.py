@@ -376,3 +376,78 @@ def test_the_factor_two_sentence_speaks_of_squares_only_when_told(arrays):
     assert "a factor 2 is off (the 2 from differentiating a square)" in told
     named = diagnose(dW / 6, dW, factors={1 / 6: "Divided by N inside the layer."}).message
     assert "Divided by N inside the layer." in named
+
+
+# -- notebook 00's warm-ups: their checks, as the notebook runs them, fail wrong answers by name -------------
+def _notebook_00():
+    """The reference functions, test inputs and hints of notebook 00's check cells."""
+    import ast
+    import json
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parents[2] / "notebooks" / "00_welcome.ipynb").read_text())["cells"]
+    space = {"np": np, "bl": bl, "check_function": lambda *a, **k: None}
+    for cell in cells:
+        grade = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if cell["cell_type"] == "code" and grade.startswith("check-"):
+            source = "".join(cell["source"]).split("### BEGIN HIDDEN TESTS")[0]
+            tree = ast.parse(source)
+            tree.body = [s for s in tree.body if not isinstance(s, ast.Expr)]  # definitions only, no checks
+            exec(compile(tree, "00_welcome", "exec"), space)
+    return space
+
+
+NB00 = _notebook_00()
+
+
+@pytest.mark.parametrize("wrong, reason", [
+    (lambda A: A / A.sum(axis=1), "does not match"),  # no keepdims: square, so no shape error
+    (lambda A: A / A.sum(axis=0, keepdims=True), "does not match"),
+    (lambda A: A / A.sum(), "does not match"),
+    (lambda A: A / A.sum(axis=1, keepdims=True).T, "does not match"),
+    (lambda A: (A / A.sum(axis=1, keepdims=True)).ravel(), "wrong shape"),
+    (lambda A: A.sum(axis=1), "One axis too many or too few"),
+])
+def test_row_normalise_wrong_answers_fail_with_their_reason(wrong, reason):
+    r = check_function(wrong, NB00["row_normalise_reference"], NB00["A_square"], hint=NB00["hint"], quiet=True)
+    assert not r and reason in r.message and r.message.endswith("keepdims=True), shape (N, 1), so that each row "
+                                                               "is divided by its own total."), r.message
+
+
+def test_row_normalise_hard_coded_for_the_square_case_fails_on_the_wide_one():
+    def five_rows(A):
+        return A / A.sum(axis=1).reshape(5, 1)
+
+    assert check_function(five_rows, NB00["row_normalise_reference"], NB00["A_square"], quiet=True)
+    r = check_function(five_rows, NB00["row_normalise_reference"], NB00["A_wide"], quiet=True)
+    assert not r and "raised ValueError at line" in r.message and "reshape" in r.message
+
+
+@pytest.mark.parametrize("wrong, reason", [
+    (lambda probs, y: probs[:, y], "wrong shape"),
+    (lambda probs, y: probs[y, np.arange(len(y))], "does not match"),
+    (lambda probs, y: probs.max(axis=1), "does not match"),
+    (lambda probs, y: probs[np.arange(len(y)), y - 1], "does not match"),
+    (lambda probs, y: probs[np.arange(len(y)), y][:, None], "wrong shape"),
+    (lambda probs, y: -np.log(probs[np.arange(len(y)), y]), "does not match"),
+])
+def test_pick_correct_wrong_answers_fail_with_their_reason(wrong, reason):
+    r = check_function(wrong, NB00["pick_correct_reference"], NB00["probs_test"], NB00["y_test"], quiet=True)
+    assert not r and reason in r.message, r.message
+
+
+def _tiny_args():
+    return NB00["args"]
+
+
+@pytest.mark.parametrize("wrong, reason", [
+    (lambda X, W1, b1, W2, b2: np.max(0, X @ W1 + b1) @ W2 + b2, "raised"),
+    (lambda X, W1, b1, W2, b2: (X @ W1 + b1) @ W2 + b2, "does not match"),
+    (lambda X, W1, b1, W2, b2: np.maximum(0, X @ W1 + b1) @ W2, "does not match"),
+    (lambda X, W1, b1, W2, b2: np.maximum(0, np.maximum(0, X @ W1 + b1) @ W2 + b2), "does not match"),
+    (lambda X, W1, b1, W2, b2: (np.maximum(0, X @ W1 + b1) @ W2 + b2).T, "right answer transposed"),
+    (lambda X, W1, b1, W2, b2: np.maximum(0, X @ W1) @ W2 + b2, "does not match"),
+])
+def test_tiny_network_wrong_answers_fail_with_their_reason(wrong, reason):
+    r = check_function(wrong, NB00["tiny_network_reference"], *_tiny_args(), quiet=True)
+    assert not r and reason in r.message, r.message
