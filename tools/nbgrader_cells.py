@@ -77,6 +77,8 @@ bl.checks.require(
                      for i, s in enumerate([(4, 9, 2), (4, 3), (2, 3), (3, 3), (3,)])))[1],
     outputs=("dx", "dh0", "dWx", "dWh", "db"), name="rnn_backward on 4 sequences of 9 steps",
 )""",
+    ("00_welcome", "row_normalise"): """\
+bl.checks.require(check_function, row_normalise, row_normalise_reference, A_wide, hint=hint)""",
     ("01_one_neuron", "fork_backward"): """\
 bl.checks.require(
     bl.checks.check_function, fork_backward, ex.fork_backward,

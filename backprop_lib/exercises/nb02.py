@@ -3,7 +3,7 @@ the same vectorised, and the same for a layout with samples as columns."""
 
 import numpy as np
 
-from ..checks import check_function
+from ..checks import check_function, in_turn
 from ..layers import dense_backward
 
 
@@ -12,12 +12,30 @@ def _reference(dout, cache):
 
 
 def _cases():
-    """(dout, cache) for a batch where N, D, H are all equal, and one where they all differ."""
+    """(dout, cache) for a batch where N, D, H are all equal, one where they all differ, and one
+    sample in a wide row with ties and extreme values."""
     rng = np.random.default_rng(20)
     N, D, H = 5, 3, 4
     rectangular = (rng.standard_normal((N, H)), (rng.standard_normal((N, D)), rng.standard_normal((D, H))))
     square = (rng.standard_normal((3, 3)), (rng.standard_normal((3, 3)), rng.standard_normal((3, 3))))
-    return square, rectangular  # square first: there a wrong product still runs, and can be named
+    wide = (np.array([[1.0, 1.0, -2.0, 0.0, 1e4, -1e4, 0.5, 0.5]]),  # (1, 8)
+            (np.array([[3.0, -1e-3]]), rng.standard_normal((2, 8))))
+    return square, rectangular, wide  # square first: there a wrong product still runs, and can be named
+
+
+def _scale_factors(dout, cache):
+    """Named factors for a dense layer, whose backward pass adds the samples up and never divides."""
+    n = len(dout)
+    return {
+        1 / n: (f"It is N = {n} times too small: it is divided by N, but a layer adds its samples' "
+                "contributions up; the 1/N of a mean loss is already inside dout, so dividing again "
+                "applies it twice."),
+        float(n): (f"It is N = {n} times too large: it is multiplied by N (or counts every sample N times); "
+                   "each sample adds its contribution once."),
+    }
+
+
+FACTOR_HINT = "nothing in a dense layer's backward pass doubles: look for a term added twice"
 
 
 def _last_sample_only(dout, cache):
@@ -67,21 +85,11 @@ VECTOR_HINT = (
 
 
 def _check_both(fn, hint):
-    result = None
-    for dout, cache in _cases():
-        result = check_function(
-            fn,
-            _reference,
-            dout,
-            cache,
-            name=getattr(fn, "__name__", None),
-            outputs=("dX", "dW", "db"),
-            mistakes=SHARED_MISTAKES,
-            hint=hint,
-        )
-        if not result:
-            return result
-    return result
+    return in_turn(*[lambda c=c: check_function(fn, _reference, *c, name=getattr(fn, "__name__", None),
+                                                outputs=("dX", "dW", "db"), mistakes=SHARED_MISTAKES, hint=hint,
+                                                n_samples=len(c[0]), factors=_scale_factors(*c),
+                                                factor_hint=FACTOR_HINT, quiet=True)
+                     for c in _cases()])
 
 
 def check_dense_backward_loop(fn):
@@ -117,17 +125,15 @@ COLUMNS_MISTAKES = {
 
 
 def check_dense_backward_columns(fn):
-    """fn(dout_c, Xc, Wc) -> (dXc, dWc, dbc), with Xc: (D, N), Wc: (H, D), dout_c: (H, N)."""
+    """fn(dout_c, Xc, Wc) -> (dXc, dWc, dbc), with Xc: (D, N), Wc: (H, D), dout_c: (H, N); a batch
+    of 6 and one sample with ties and extreme values; one verdict."""
     rng = np.random.default_rng(21)
-    dout_c, Xc, Wc = rng.standard_normal((3, 6)), rng.standard_normal((4, 6)), rng.standard_normal((3, 4))
-    return check_function(
-        fn,
-        _columns_reference,
-        dout_c,
-        Xc,
-        Wc,
-        name=getattr(fn, "__name__", None),
-        outputs=("dXc", "dWc", "dbc"),
-        mistakes=COLUMNS_MISTAKES,
-        hint="write down the shape of each gradient first; N is now the last axis.",
-    )
+    cases = ((rng.standard_normal((3, 6)), rng.standard_normal((4, 6)), rng.standard_normal((3, 4))),
+             (np.array([[2.0], [2.0], [-1e5]]), np.array([[1.0], [0.0], [1e-3], [1.0]]), rng.standard_normal((3, 4))))
+    return in_turn(*[lambda c=c: check_function(fn, _columns_reference, *c, name=getattr(fn, "__name__", None),
+                                                outputs=("dXc", "dWc", "dbc"), mistakes=COLUMNS_MISTAKES,
+                                                n_samples=c[0].shape[1],
+                                                factors=_scale_factors(c[0].T, None), factor_hint=FACTOR_HINT,
+                                                hint="write down the shape of each gradient first; N is now the "
+                                                     "last axis.", quiet=True)
+                     for c in cases])

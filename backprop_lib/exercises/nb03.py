@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 
 from .. import activations as act
-from ..checks import FAIL, CheckResult, check_function
+from ..checks import FAIL, CheckResult, check_function, ignores_argument, in_turn
 from ..widgets.activations import PAIRS, deep_backward, deep_forward
 
 
@@ -31,12 +31,15 @@ TANH_MISTAKES = {
 
 
 def check_tanh_backward(fn):
-    """fn(dout, out) -> dx, with out = tanh(x) the cached output."""
+    """fn(dout, out) -> dx, with out = tanh(x) the cached output: a (3, 4) batch with saturated
+    entries, then one wide row of extreme and tied values."""
     dout, out = _tanh_inputs()
-    return check_function(fn, act.tanh_backward, dout, out, name=getattr(fn, "__name__", None),
-                          mistakes=TANH_MISTAKES,
-                          hint="write tanh x as sinh x / cosh x and use the quotient rule, then replace "
-                               "sinh/cosh by tanh = out.")
+    wide_x = np.array([[-30.0, -3.0, 0.0, 0.0, 0.5, 0.5, 3.0, 30.0, 1e-8]])  # (1, 9): ties, saturation
+    wide = (np.linspace(-2.0, 2.0, 9)[None, :], np.tanh(wide_x))
+    hint = "write tanh x as sinh x / cosh x and use the quotient rule, then replace sinh/cosh by tanh = out."
+    return in_turn(*[lambda a=a: check_function(fn, act.tanh_backward, *a, name=getattr(fn, "__name__", None),
+                                                mistakes=TANH_MISTAKES, hint=hint, quiet=True)
+                     for a in ((dout, out), wide)])
 
 
 # -- leaky ReLU backward -------------------------------------------------------------------------
@@ -51,23 +54,29 @@ LEAKY_MISTAKES = {
         lambda dout, x, alpha=0.01: np.where(x > 0, dout, alpha * x),
     "Below zero it passes nothing, like a plain ReLU: leaky ReLU's slope there is alpha, not 0.":
         lambda dout, x, alpha=0.01: np.where(x > 0, dout, 0.0),
+    "Below zero it returns alpha itself: the gradient there is alpha times dout.":
+        lambda dout, x, alpha=0.01: np.where(x > 0, dout, alpha),
+    "Below zero the sign is flipped: the slope there is +alpha, so the gradient is alpha * dout.":
+        lambda dout, x, alpha=0.01: np.where(x > 0, dout, -alpha * dout),
     "At x = 0 exactly it uses slope 1: the library (and this course) use alpha there, so compare with x > 0.":
         lambda dout, x, alpha=0.01: np.where(x >= 0, dout, alpha * dout),
 }
 
 
+LEAKY_MISTAKES.update(ignores_argument(_leaky_reference, "alpha", 0.01))
+
+
 def check_leaky_relu_backward(fn):
-    """fn(dout, x, alpha) -> dx, for two values of alpha."""
+    """fn(dout, x, alpha) -> dx: alpha = 0.01 and 0.2 on a (2, 4) batch with exact zeros, then
+    alpha = 0.3 on one wide row of extreme and tied values."""
     x = np.array([[-1.5, 0.0, 2.0, 0.3], [0.7, -0.2, -3.0, 0.0]])  # (N, H), with two exact zeros
     dout = np.array([[0.5, -1.0, 2.0, 1.5], [-0.4, 0.9, 1.1, -2.0]])
-    result = None
-    for alpha in (0.01, 0.2):
-        result = check_function(fn, _leaky_reference, dout, x, alpha, name=getattr(fn, "__name__", None),
-                                mistakes=LEAKY_MISTAKES,
-                                hint="the slope is 1 where x > 0 and alpha elsewhere; the gradient is dout times it.")
-        if not result:
-            return result
-    return result
+    wide_x = np.array([[-1e6, -1.0, -1.0, 0.0, 1e-9, 1.0, 1.0, 1e6]])  # (1, 8)
+    cases = ((dout, x, 0.01), (dout, x, 0.2), (np.linspace(-3.0, 3.0, 8)[None, :] + 0.5, wide_x, 0.3))
+    hint = "the slope is 1 where x > 0 and alpha elsewhere (x = 0 included); the gradient is dout times it."
+    return in_turn(*[lambda c=c: check_function(fn, _leaky_reference, *c, name=getattr(fn, "__name__", None),
+                                                mistakes=LEAKY_MISTAKES, hint=hint, quiet=True)
+                     for c in cases])
 
 
 # -- the backward loop through a deep stack ----------------------------------------------------------
@@ -155,36 +164,34 @@ def deep_case(activation, sizes, n_samples, seed):
     return rng.standard_normal(out.shape), caches
 
 
+def _check_one_stack(fn, name, activation, sizes, n):
+    dout, caches = deep_case(activation, sizes, n, seed=len(sizes))
+    backward = PAIRS[activation][1]
+    L = len(caches)
+    try:
+        problem = _structure(fn(copy.deepcopy(dout), copy.deepcopy(caches), backward), L)
+    except Exception:  # noqa: BLE001 - not written yet, or broken: check_function says which
+        problem = None
+    if problem:
+        return CheckResult(False, f"{FAIL} {name} {problem}")
+
+    def learner(dout, caches, activation_backward):
+        return _flat(fn(dout, caches, activation_backward))
+
+    def reference(dout, caches, activation_backward):
+        return _flat(deep_backward(dout, caches, activation_backward))
+
+    labels = tuple(f"dW_{l}" for l in range(1, L + 1)) + tuple(f"dh_{l}" for l in range(L + 1))
+    return check_function(learner, reference, dout, caches, backward, name=name, outputs=labels,
+                          mistakes=DEEP_MISTAKES, quiet=True,
+                          hint="go from the top block down; in each, dz = activation_backward(dh, act_cache), "
+                               "then the dense layer's two gradients from notebook 02.")
+
+
 def check_deep_backward(fn):
     """fn(dout, caches, activation_backward) -> (dWs, dhs), first on a square sigmoid stack (where
     a missing transpose still has the right shape, so the mistake can be named), then on a tanh
-    stack of blocks of different widths."""
+    stack of blocks of different widths and a one-sample ReLU stack; one verdict."""
     name = getattr(fn, "__name__", "deep_backward")
-    result = None
-    for activation, sizes, n in (("sigmoid", (4, 4, 4, 4, 4), 4), ("tanh", (3, 5, 4, 2), 6)):
-        dout, caches = deep_case(activation, sizes, n, seed=len(sizes))
-        backward = PAIRS[activation][1]
-        L = len(caches)
-        try:
-            problem = _structure(fn(copy.deepcopy(dout), copy.deepcopy(caches), backward), L)
-        except Exception:  # noqa: BLE001 - not written yet, or broken: check_function says which
-            problem = None
-        if problem:
-            result = CheckResult(False, f"{FAIL} {name} {problem}")
-            print(result.message)
-            return result
-
-        def learner(dout, caches, activation_backward):
-            return _flat(fn(dout, caches, activation_backward))
-
-        def reference(dout, caches, activation_backward):
-            return _flat(deep_backward(dout, caches, activation_backward))
-
-        labels = tuple(f"dW_{l}" for l in range(1, L + 1)) + tuple(f"dh_{l}" for l in range(L + 1))
-        result = check_function(learner, reference, dout, caches, backward, name=name, outputs=labels,
-                                mistakes=DEEP_MISTAKES,
-                                hint="go from the top block down; in each, dz = activation_backward(dh, act_cache), "
-                                     "then the dense layer's two gradients from notebook 02.")
-        if not result:
-            return result
-    return result
+    stacks = (("sigmoid", (4, 4, 4, 4, 4), 4), ("tanh", (3, 5, 4, 2), 6), ("relu", (7, 2, 3), 1))
+    return in_turn(*[lambda s=s: _check_one_stack(fn, name, *s) for s in stacks])
