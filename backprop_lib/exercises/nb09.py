@@ -144,9 +144,14 @@ def check_standardise(fn):
 
 # -- a confusion matrix -------------------------------------------------------------------------
 def check_confusion_counts(fn):
-    """Exercise: confusion_counts(y_true, y_pred, n_classes) -> (C, C) counts, rows = true class."""
+    """Exercise: confusion_counts(y_true, y_pred, n_classes) -> (C, C) counts, rows = true class.
+    Two cases: 40 samples of 4 classes (pairs repeat), then 9 samples of 5 classes where class 4
+    never appears, so the size must come from n_classes, not from the labels."""
     rng = np.random.default_rng(2)
-    y_true, y_pred = rng.integers(0, 4, size=40), rng.integers(0, 4, size=40)  # (N,): pairs repeat
+    cases = [
+        (rng.integers(0, 4, size=40), rng.integers(0, 4, size=40), 4),
+        (np.array([0, 0, 1, 3, 3, 3, 2, 1, 0]), np.array([0, 1, 1, 3, 2, 3, 2, 0, 0]), 5),
+    ]
 
     def transposed(t, p, C):
         return metrics.confusion_matrix(p, t, C)
@@ -156,12 +161,40 @@ def check_confusion_counts(fn):
         counts[t, p] += 1
         return counts
 
+    def proportions(t, p, C):
+        counts = metrics.confusion_matrix(t, p, C)
+        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+
+    def diagonal_only(t, p, C):
+        return np.diag(np.diag(metrics.confusion_matrix(t, p, C)))
+
+    def size_from_labels(t, p, C):
+        return metrics.confusion_matrix(t, p, int(max(t.max(), p.max())) + 1)
+
     mistakes = {
         "Rows and columns are swapped: row i must be the TRUE class i, column j the prediction j.": transposed,
         "Every cell is 0 or 1: `counts[y_true, y_pred] += 1` writes a repeated (i, j) pair only once. "
         "Count with a loop over the samples, np.add.at or np.bincount.": fancy_index,
+        "It holds proportions of each row: the matrix counts samples (integers); divide only when "
+        "computing recall or precision.": proportions,
+        "Only the diagonal is filled: every sample counts, the wrong predictions too, off the diagonal.": diagonal_only,
+        "The size comes from the labels: a class that never appears still gets its row and column, "
+        "(n_classes, n_classes).": size_from_labels,
     }
-    return check_function(fn, metrics.confusion_matrix, y_true, y_pred, 4, mistakes=mistakes)
+    result = None
+    for y_true, y_pred, n_classes in cases:
+        result = check_function(
+            fn,
+            metrics.confusion_matrix,
+            y_true,
+            y_pred,
+            n_classes,
+            mistakes=mistakes,
+            hint="rows = true class, columns = prediction, an (n_classes, n_classes) array of counts.",
+        )
+        if not result:
+            return result
+    return result
 
 
 # -- choosing the number of epochs on a validation part ---------------------------------------

@@ -135,6 +135,12 @@ def test_confusion_check():
     for wrong, words in [
         (lambda t, p, C: counts_right(p, t, C), "Rows and columns are swapped"),
         (fancy, "writes a repeated (i, j) pair only once"),
+        (lambda t, p, C: counts_right(t, p, C) / np.bincount(t, minlength=C).clip(1)[:, None], "proportions"),
+        (lambda t, p, C: np.diag(np.diag(counts_right(t, p, C))), "Only the diagonal"),
+        (lambda t, p, C: counts_right(t, p, int(max(t.max(), p.max())) + 1), "The size comes from the labels"),
+        # np.bincount without minlength: its length depends on the labels, so the reshape fails
+        (lambda t, p, C: np.bincount(t * C + p).reshape(C, C), "raised ValueError"),
+        (lambda t, p, C: counts_right(t, p, C)[:, ::-1], "does not match"),
     ]:
         result = ex.check_confusion_counts(wrong)
         assert not result and words in result.message
