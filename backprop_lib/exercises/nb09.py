@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import datasets, metrics
+from .. import activations, datasets, losses, metrics
 from ..checks import FAIL, PASS, TODO, CheckResult, check_function
 from ..model import mlp
 from ..optim import SGD
@@ -140,6 +140,83 @@ def check_standardise(fn):
     return check_function(
         fn, standardise_reference, X_train, X_test, outputs=("train", "test"), mistakes=_standardise_mistakes()
     )
+
+
+# -- one mini-batch's gradients ------------------------------------------------------------------
+def batch_gradients_reference(Xb, yb, W1, b1, W2, b2):
+    """Xb: (B, D), yb: (B,), W1: (D, H), b1: (H,), W2: (H, C), b2: (C,) -> dW1, db1, dW2, db2 of the
+    mean softmax cross-entropy of relu(Xb @ W1 + b1) @ W2 + b2 over the B samples of the batch."""
+    Z1 = Xb @ W1 + b1  # (B, H)
+    H = np.maximum(Z1, 0)  # (B, H)
+    dlogits = losses.softmax_cross_entropy(H @ W2 + b2, yb)[1]  # (B, C): (probs - onehot) / B
+    dZ1 = (dlogits @ W2.T) * (Z1 > 0)  # (B, H)
+    return Xb.T @ dZ1, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)
+
+
+def _batch_variant(scale=None, gate=">", every_class=False, bias="sum"):
+    """The reference with one deliberate change, for the known mistakes."""
+
+    def grads(Xb, yb, W1, b1, W2, b2):
+        Z1 = Xb @ W1 + b1
+        H = np.maximum(Z1, 0)
+        probs = activations.softmax(H @ W2 + b2)  # (B, C)
+        B = len(Xb)
+        onehot = np.ones_like(probs) if every_class else np.eye(probs.shape[1])[yb]
+        dlogits = (probs - onehot) / (B if scale is None else scale)
+        dH = dlogits @ W2.T  # (B, H)
+        local = {">": Z1 > 0, ">=": H >= 0, "dH": dH > 0}[gate]
+        dZ1 = dH * local
+        reduce = (lambda a: a.sum(axis=0)) if bias == "sum" else (lambda a: a.mean(axis=0))
+        return Xb.T @ dZ1, reduce(dZ1), H.T @ dlogits, reduce(dlogits)
+
+    return grads
+
+
+def check_batch_gradients(fn):
+    """Exercise: fn(Xb, yb, W1, b1, W2, b2) -> (dW1, db1, dW2, db2), on a batch of 16 and the last,
+    shorter batch of an epoch over 120 flowers (8 of them); D = 4, H = 8, C = 3, so no shape is square."""
+    rng = np.random.default_rng(9)
+    W1, b1 = rng.standard_normal((4, 8)), 0.5 * rng.standard_normal(8)
+    W2, b2 = rng.standard_normal((8, 3)), 0.5 * rng.standard_normal(3)
+    mistakes = {
+        "It divides by 16, the batch_size setting: the last batch of an epoch holds only 8 flowers, and "
+        "its loss is the mean over those 8, so divide by len(Xb).": _batch_variant(scale=16),
+        "The 1/B of the mean is missing: the loss is the MEAN over the batch, so dlogits = (probs - onehot) / B.": (
+            _batch_variant(scale=1)
+        ),
+        "The ReLU gate is open everywhere (no gate, or relu(z) >= 0, which holds for every entry): multiply "
+        "dH by the gate Z1 > 0.": _batch_variant(gate=">="),
+        "The gate reads the gradient: the ReLU passes dH where its INPUT Z1 was > 0 in the forward pass, "
+        "whatever the sign of dH.": _batch_variant(gate="dH"),
+        "It subtracts 1 in every class: subtract 1 only at each sample's true class (the one-hot).": _batch_variant(
+            every_class=True
+        ),
+        "The biases' gradients are means: they are SUMS over the batch (the 1/B is already inside dlogits).": (
+            _batch_variant(bias="mean")
+        ),
+    }
+    result = None
+    for B, seed in ((16, 10), (8, 11)):
+        data = np.random.default_rng(seed)
+        Xb, yb = data.standard_normal((B, 4)), data.integers(0, 3, size=B)
+        result = check_function(
+            fn,
+            batch_gradients_reference,
+            Xb,
+            yb,
+            W1,
+            b1,
+            W2,
+            b2,
+            name="batch_gradients",
+            outputs=("dW1", "db1", "dW2", "db2"),
+            n_samples=B,
+            mistakes=mistakes,
+            hint=f"the check failed on a batch of {B}. Forward, then dlogits, dW2, db2, dH, dZ1, dW1, db1.",
+        )
+        if not result:
+            return result
+    return result
 
 
 # -- a confusion matrix -------------------------------------------------------------------------
