@@ -205,7 +205,7 @@ def check_sigmoid_layer_backward(fn):
     )
 
 
-def _columns_case(rng=0, N=7, D=2, H=5, C=2):
+def _columns_case(rng=0, N=7, D=2, H=5, C=3):
     """A columns-are-samples problem: Xc (D, N), yc (C, N), W1c (H, D), b1c (H, 1), W2c (C, H), b2c (C, 1)."""
     rng = as_rng(rng)
     return (
@@ -268,7 +268,7 @@ COLUMNS_MISTAKES = {
 
 
 def check_mse_backward_columns(fn):
-    """fn(Xc, yc, W1c, b1c, W2c, b2c) -> (dW1c, db1c, dW2c, db2c) against ours, on N=7, D=2, H=5, C=2."""
+    """fn(Xc, yc, W1c, b1c, W2c, b2c) -> (dW1c, db1c, dW2c, db2c) against ours, on N=7, D=2, H=5, C=3."""
     return check_function(
         fn,
         reference_mse_backward_columns,

@@ -155,3 +155,14 @@ def test_other_wrong_answers_fail_with_a_named_reason():
     for check, wrong, words in cases:
         result = check(wrong)
         assert not result and words in result.message, result.message
+
+
+def test_the_columns_check_tells_inputs_from_outputs():
+    """D = 2 and C = 3 differ, so a mean over N * D instead of N * C fails (it would pass with D = C)."""
+
+    def over_n_d(Xc, yc, W1c, b1c, W2c, b2c):
+        scale = yc.size / Xc.size  # turns / (N C) into / (N D)
+        return tuple(g * scale for g in mse_backward_columns(Xc, yc, W1c, b1c, W2c, b2c))
+
+    result = ex.check_mse_backward_columns(over_n_d)
+    assert not result and "times the answer" in result.message
