@@ -120,6 +120,12 @@ def _standardise_mistakes():
     def centred_only(A, B):
         return A - A.mean(axis=0), B - A.mean(axis=0)
 
+    def per_row(A, B):
+        def rows(M):
+            return (M - M.mean(axis=1, keepdims=True)) / M.std(axis=1, keepdims=True)
+
+        return rows(A), rows(B)
+
     return {
         "It uses one mean and one std for all features together: compute them per column, axis=0, shape (D,).": pooled,
         "The test part is scaled with its own statistics: the test flowers stand for data that "
@@ -128,6 +134,8 @@ def _standardise_mistakes():
         "preprocessing. Use the training part's alone.": both_parts,
         "It divides by the sample std (ddof=1): use the plain std, X.std(axis=0), as the library does.": sample_std,
         "It subtracts the mean but does not divide by the std.": centred_only,
+        "It standardises each ROW (axis=1), one flower's four measurements together: each FEATURE "
+        "gets its own mean and std, over the flowers (axis=0).": per_row,
     }
 
 

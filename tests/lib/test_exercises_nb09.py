@@ -103,6 +103,10 @@ def standardise_in_place(A, B):
         (lambda A, B: ((A - A.mean(0)) / A.std(0, ddof=1), (B - A.mean(0)) / A.std(0, ddof=1)), "ddof=1"),
         (lambda A, B: (A - A.mean(0), B - A.mean(0)), "does not divide by the std"),
         (standardise_in_place, "changed its input `A` in place"),
+        (
+            lambda A, B: tuple((M - M.mean(1, keepdims=True)) / M.std(1, keepdims=True) for M in (A, B)),
+            "standardises each ROW",
+        ),
     ],
 )
 def test_standardise_check_names_the_mistakes(fn, words):
