@@ -20,29 +20,66 @@ def reference_forward(X, W1, b1, W2, b2):
     return Sequential(layers, loss=MSE()).forward(X)
 
 
-def check_forward_1_25_1(fn):
-    """fn(X, W1, b1, W2, b2) -> predictions (N, 1), on the sine data and an untrained 1-25-1 network."""
-    X, _ = sine_regression()
-    params = mlp([1, 25, 1], "sigmoid", loss=MSE(), init="lecun", rng=0).params().values()
+def forward_from_a_write_up(X, W1, b1, W2, b2):
+    """The buggy forward pass of Exercise 1, as a write-up gave it: X: (N, 1) -> (N, 1)."""
+    S = 1 / (1 + np.exp(X @ W1 + b1))  # (N, H)
+    return 1 / (1 + np.exp(-(S @ W2 + b2)))  # (N, 1)
 
+
+def _forward_mistakes():
     def output_sigmoid(X, W1, b1, W2, b2):
         return sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)
+
+    def flipped_sign(X, W1, b1, W2, b2):
+        return (1 / (1 + np.exp(X @ W1 + b1))) @ W2 + b2
 
     def no_hidden_sigmoid(X, W1, b1, W2, b2):
         return (X @ W1 + b1) @ W2 + b2
 
-    return check_function(
-        fn,
-        reference_forward,
-        X,
-        *params,
-        name="forward_1_25_1",
-        hint=("Two steps: the hidden layer's sigmoid of X @ W1 + b1, then a linear output layer."),
-        mistakes={
-            "The output has a sigmoid too: a regression output needs no activation (the targets reach ±20).": output_sigmoid,
-            "The hidden layer has no sigmoid: without it the network is a straight line.": no_hidden_sigmoid,
-        },
+    def relu_hidden(X, W1, b1, W2, b2):
+        return np.maximum(X @ W1 + b1, 0) @ W2 + b2
+
+    def bias_outside(X, W1, b1, W2, b2):
+        return (sigmoid(X @ W1) + b1) @ W2 + b2
+
+    return {
+        "It is the write-up's forward pass unchanged: both of its mistakes are still there.": forward_from_a_write_up,
+        "The output still has a sigmoid: a regression output needs no activation "
+        "(a sigmoid keeps every prediction between 0 and 1, the targets reach ±20).": output_sigmoid,
+        "The hidden layer computes 1 / (1 + exp(+z)) = sigmoid(-z): the sign in the exponent "
+        "is flipped (sigmoid(z) = 1 / (1 + exp(-z))).": flipped_sign,
+        "The hidden layer has no sigmoid: without it the network is a straight line.": no_hidden_sigmoid,
+        "The hidden layer uses a ReLU: this network's hidden units are sigmoids.": relu_hidden,
+        "The bias b1 is added after the sigmoid: it belongs inside, sigmoid(X @ W1 + b1).": bias_outside,
+    }
+
+
+def check_forward_1_25_1(fn):
+    """fn(X, W1, b1, W2, b2) -> predictions (N, 1): on the sine data and an untrained 1-25-1 network,
+    then on a batch of 7 with 6 hidden units and weights large enough to reach the sigmoid's flat parts."""
+    X, _ = sine_regression()
+    params = mlp([1, 25, 1], "sigmoid", loss=MSE(), init="lecun", rng=0).params().values()
+    rng = as_rng(8)
+    small = (
+        rng.uniform(-2, 2, size=(7, 1)),
+        4 * rng.standard_normal((1, 6)),
+        rng.standard_normal(6),
+        3 * rng.standard_normal((6, 1)),
+        rng.standard_normal(1),
     )
+    result = None
+    for case in ((X, *params), small):
+        result = check_function(
+            fn,
+            reference_forward,
+            *case,
+            name="forward_1_25_1",
+            hint="Compare each line with the formula: sigmoid(z) = 1 / (1 + exp(-z)), and what the output layer computes.",
+            mistakes=_forward_mistakes(),
+        )
+        if not result:
+            return result
+    return result
 
 
 def reference_mse(pred, y):
@@ -62,9 +99,31 @@ def check_mse_and_grad(fn):
         diff = pred - y
         return float(np.mean(diff**2)), diff / diff.size
 
+    def loss_over_n_only(pred, y):
+        diff = pred - y
+        return float(np.sum(diff**2) / len(diff)), 2 * diff / diff.size
+
+    def sum_not_mean(pred, y):
+        diff = pred - y
+        return float(np.sum(diff**2)), 2 * diff
+
+    def y_minus_pred(pred, y):
+        diff = pred - y
+        return float(np.mean(diff**2)), 2 * (y - pred) / diff.size
+
+    def half_square(pred, y):
+        diff = pred - y
+        return float(np.mean(diff**2) / 2), diff / diff.size
+
     mistakes = {
         "The gradient divides by N only: with C outputs the mean runs over all N * C entries.": over_n_only,
         "The gradient has lost the 2 from differentiating the square.": no_two,
+        "The loss divides by N only: the mean runs over all N * C entries.": loss_over_n_only,
+        "The loss and the gradient are sums: the loss is a MEAN, so both carry 1 / (N C).": sum_not_mean,
+        "The gradient has the wrong sign: it is 2 (pred - y) / (N C); with (y - pred) a descent step "
+        "would push a too-high prediction further up.": y_minus_pred,
+        "This is the loss with a 1/2 in front (0.5 * mean): the course's MSE has none, so its gradient "
+        "keeps the 2.": half_square,
     }
     hint = "The loss is a mean over every entry; differentiate one entry's square, then divide as the mean does."
     result = None
@@ -108,6 +167,20 @@ def check_sigmoid_layer_backward(fn):
     def no_gate(dout, X, W, b):
         return dout @ W.T, X.T @ dout, dout.sum(axis=0)
 
+    def s_only(dout, X, W, b):  # sigma' written as sigma alone
+        dZ = dout * sigmoid(X @ W + b)
+        return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+    def db_mean(dout, X, W, b):
+        S = sigmoid(X @ W + b)
+        dZ = dout * S * (1 - S)
+        return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)
+
+    def dx_without_gate(dout, X, W, b):  # the gate on dW and db, forgotten on dX
+        S = sigmoid(X @ W + b)
+        dZ = dout * S * (1 - S)
+        return dout @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
     return check_function(
         fn,
         reference_sigmoid_layer,
@@ -125,11 +198,14 @@ def check_sigmoid_layer_backward(fn):
         mistakes={
             "The sigmoid's derivative is written with z: it is s * (1 - s) with s = sigmoid(z), the layer's output.": with_z,
             "The gradient skips the sigmoid: multiply dout by the sigmoid's local derivative first.": no_gate,
+            "The sigmoid's derivative is written as s alone: it is s * (1 - s).": s_only,
+            "db is the mean of dZ over the batch: it is the SUM (the loss's 1/N is already inside dout).": db_mean,
+            "dX skips the sigmoid: dX = dZ @ W.T, with dZ = dout * s * (1 - s), the same dZ as dW and db.": dx_without_gate,
         },
     )
 
 
-def _columns_case(rng=0, N=7, D=2, H=5, C=2):
+def _columns_case(rng=0, N=7, D=2, H=5, C=3):
     """A columns-are-samples problem: Xc (D, N), yc (C, N), W1c (H, D), b1c (H, 1), W2c (C, H), b2c (C, 1)."""
     rng = as_rng(rng)
     return (
@@ -192,7 +268,7 @@ COLUMNS_MISTAKES = {
 
 
 def check_mse_backward_columns(fn):
-    """fn(Xc, yc, W1c, b1c, W2c, b2c) -> (dW1c, db1c, dW2c, db2c) against ours, on N=7, D=2, H=5, C=2."""
+    """fn(Xc, yc, W1c, b1c, W2c, b2c) -> (dW1c, db1c, dW2c, db2c) against ours, on N=7, D=2, H=5, C=3."""
     return check_function(
         fn,
         reference_mse_backward_columns,

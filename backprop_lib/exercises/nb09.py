@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import datasets, metrics
+from .. import activations, datasets, losses, metrics
 from ..checks import FAIL, PASS, TODO, CheckResult, check_function
 from ..model import mlp
 from ..optim import SGD
@@ -120,6 +120,12 @@ def _standardise_mistakes():
     def centred_only(A, B):
         return A - A.mean(axis=0), B - A.mean(axis=0)
 
+    def per_row(A, B):
+        def rows(M):
+            return (M - M.mean(axis=1, keepdims=True)) / M.std(axis=1, keepdims=True)
+
+        return rows(A), rows(B)
+
     return {
         "It uses one mean and one std for all features together: compute them per column, axis=0, shape (D,).": pooled,
         "The test part is scaled with its own statistics: the test flowers stand for data that "
@@ -128,6 +134,8 @@ def _standardise_mistakes():
         "preprocessing. Use the training part's alone.": both_parts,
         "It divides by the sample std (ddof=1): use the plain std, X.std(axis=0), as the library does.": sample_std,
         "It subtracts the mean but does not divide by the std.": centred_only,
+        "It standardises each ROW (axis=1), one flower's four measurements together: each FEATURE "
+        "gets its own mean and std, over the flowers (axis=0).": per_row,
     }
 
 
@@ -142,11 +150,93 @@ def check_standardise(fn):
     )
 
 
+# -- one mini-batch's gradients ------------------------------------------------------------------
+def batch_gradients_reference(Xb, yb, W1, b1, W2, b2):
+    """Xb: (B, D), yb: (B,), W1: (D, H), b1: (H,), W2: (H, C), b2: (C,) -> dW1, db1, dW2, db2 of the
+    mean softmax cross-entropy of relu(Xb @ W1 + b1) @ W2 + b2 over the B samples of the batch."""
+    Z1 = Xb @ W1 + b1  # (B, H)
+    H = np.maximum(Z1, 0)  # (B, H)
+    dlogits = losses.softmax_cross_entropy(H @ W2 + b2, yb)[1]  # (B, C): (probs - onehot) / B
+    dZ1 = (dlogits @ W2.T) * (Z1 > 0)  # (B, H)
+    return Xb.T @ dZ1, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)
+
+
+def _batch_variant(scale=None, gate=">", every_class=False, bias="sum"):
+    """The reference with one deliberate change, for the known mistakes."""
+
+    def grads(Xb, yb, W1, b1, W2, b2):
+        Z1 = Xb @ W1 + b1
+        H = np.maximum(Z1, 0)
+        probs = activations.softmax(H @ W2 + b2)  # (B, C)
+        B = len(Xb)
+        onehot = np.ones_like(probs) if every_class else np.eye(probs.shape[1])[yb]
+        dlogits = (probs - onehot) / (B if scale is None else scale)
+        dH = dlogits @ W2.T  # (B, H)
+        local = {">": Z1 > 0, ">=": H >= 0, "dH": dH > 0}[gate]
+        dZ1 = dH * local
+        reduce = (lambda a: a.sum(axis=0)) if bias == "sum" else (lambda a: a.mean(axis=0))
+        return Xb.T @ dZ1, reduce(dZ1), H.T @ dlogits, reduce(dlogits)
+
+    return grads
+
+
+def check_batch_gradients(fn):
+    """Exercise: fn(Xb, yb, W1, b1, W2, b2) -> (dW1, db1, dW2, db2), on a batch of 16 and the last,
+    shorter batch of an epoch over 120 flowers (8 of them); D = 4, H = 8, C = 3, so no shape is square."""
+    rng = np.random.default_rng(9)
+    W1, b1 = rng.standard_normal((4, 8)), 0.5 * rng.standard_normal(8)
+    W2, b2 = rng.standard_normal((8, 3)), 0.5 * rng.standard_normal(3)
+    mistakes = {
+        "It divides by 16, the batch_size setting: the last batch of an epoch holds only 8 flowers, and "
+        "its loss is the mean over those 8, so divide by len(Xb).": _batch_variant(scale=16),
+        "The 1/B of the mean is missing: the loss is the MEAN over the batch, so dlogits = (probs - onehot) / B.": (
+            _batch_variant(scale=1)
+        ),
+        "The ReLU gate is open everywhere (no gate, or relu(z) >= 0, which holds for every entry): multiply "
+        "dH by the gate Z1 > 0.": _batch_variant(gate=">="),
+        "The gate reads the gradient: the ReLU passes dH where its INPUT Z1 was > 0 in the forward pass, "
+        "whatever the sign of dH.": _batch_variant(gate="dH"),
+        "It subtracts 1 in every class: subtract 1 only at each sample's true class (the one-hot).": _batch_variant(
+            every_class=True
+        ),
+        "The biases' gradients are means: they are SUMS over the batch (the 1/B is already inside dlogits).": (
+            _batch_variant(bias="mean")
+        ),
+    }
+    result = None
+    for B, seed in ((16, 10), (8, 11)):
+        data = np.random.default_rng(seed)
+        Xb, yb = data.standard_normal((B, 4)), data.integers(0, 3, size=B)
+        result = check_function(
+            fn,
+            batch_gradients_reference,
+            Xb,
+            yb,
+            W1,
+            b1,
+            W2,
+            b2,
+            name="batch_gradients",
+            outputs=("dW1", "db1", "dW2", "db2"),
+            n_samples=B,
+            mistakes=mistakes,
+            hint=f"the check failed on a batch of {B}. Forward, then dlogits, dW2, db2, dH, dZ1, dW1, db1.",
+        )
+        if not result:
+            return result
+    return result
+
+
 # -- a confusion matrix -------------------------------------------------------------------------
 def check_confusion_counts(fn):
-    """Exercise: confusion_counts(y_true, y_pred, n_classes) -> (C, C) counts, rows = true class."""
+    """Exercise: confusion_counts(y_true, y_pred, n_classes) -> (C, C) counts, rows = true class.
+    Two cases: 40 samples of 4 classes (pairs repeat), then 9 samples of 5 classes where class 4
+    never appears, so the size must come from n_classes, not from the labels."""
     rng = np.random.default_rng(2)
-    y_true, y_pred = rng.integers(0, 4, size=40), rng.integers(0, 4, size=40)  # (N,): pairs repeat
+    cases = [
+        (rng.integers(0, 4, size=40), rng.integers(0, 4, size=40), 4),
+        (np.array([0, 0, 1, 3, 3, 3, 2, 1, 0]), np.array([0, 1, 1, 3, 2, 3, 2, 0, 0]), 5),
+    ]
 
     def transposed(t, p, C):
         return metrics.confusion_matrix(p, t, C)
@@ -156,12 +246,40 @@ def check_confusion_counts(fn):
         counts[t, p] += 1
         return counts
 
+    def proportions(t, p, C):
+        counts = metrics.confusion_matrix(t, p, C)
+        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+
+    def diagonal_only(t, p, C):
+        return np.diag(np.diag(metrics.confusion_matrix(t, p, C)))
+
+    def size_from_labels(t, p, C):
+        return metrics.confusion_matrix(t, p, int(max(t.max(), p.max())) + 1)
+
     mistakes = {
         "Rows and columns are swapped: row i must be the TRUE class i, column j the prediction j.": transposed,
         "Every cell is 0 or 1: `counts[y_true, y_pred] += 1` writes a repeated (i, j) pair only once. "
         "Count with a loop over the samples, np.add.at or np.bincount.": fancy_index,
+        "It holds proportions of each row: the matrix counts samples (integers); divide only when "
+        "computing recall or precision.": proportions,
+        "Only the diagonal is filled: every sample counts, the wrong predictions too, off the diagonal.": diagonal_only,
+        "The size comes from the labels: a class that never appears still gets its row and column, "
+        "(n_classes, n_classes).": size_from_labels,
     }
-    return check_function(fn, metrics.confusion_matrix, y_true, y_pred, 4, mistakes=mistakes)
+    result = None
+    for y_true, y_pred, n_classes in cases:
+        result = check_function(
+            fn,
+            metrics.confusion_matrix,
+            y_true,
+            y_pred,
+            n_classes,
+            mistakes=mistakes,
+            hint="rows = true class, columns = prediction, an (n_classes, n_classes) array of counts.",
+        )
+        if not result:
+            return result
+    return result
 
 
 # -- choosing the number of epochs on a validation part ---------------------------------------

@@ -210,9 +210,10 @@ def check_layer_reports(fn):
                 CheckResult(
                     False,
                     (
-                        f"{FAIL} {name} raised ValueError: {exc}\nA shape clash: every layer was given the "
-                        "model's input X. Each layer must be checked with the input it sees inside the model: "
-                        "the output of the layer before it."
+                        f"{FAIL} {name} raised ValueError: {exc}\nA shape clash: a layer was checked on an input "
+                        "that does not fit it (the model's input X, or its own output). Each layer must be "
+                        "checked with the input it sees inside the model: the output of the layer before it, "
+                        "taken before X moves on."
                     ),
                 )
             )
@@ -250,6 +251,16 @@ def check_layer_reports(fn):
                     (
                         f"{FAIL} report {i} ({model.layers[i]!r}) passes or fails other arrays than it should. "
                         "Was the layer given the input it sees inside the model (the output of the layer before)?"
+                    ),
+                )
+            )
+        if any(w[k] >= TOLERANCE and not np.isclose(g[k], w[k], rtol=1e-3) for k in w):
+            return _say(
+                CheckResult(
+                    False,
+                    (
+                        f"{FAIL} report {i} does not belong to layer {i} ({model.layers[i]!r}): its relative "
+                        "errors differ from that layer's. Are the reports in the order of model.layers?"
                     ),
                 )
             )
@@ -388,6 +399,8 @@ def check_fixed_cross_entropy(fn):
         ),
         "probs[:, y] picks whole columns, an (N, N) block: index rows and columns together, one "
         "(row, column) pair per sample.": lambda p, y: float(-np.log(p[:, y]).mean()),
+        "It reads each sample's LARGEST probability, the predicted class: the loss reads the probability "
+        "of the true class y[n].": lambda p, y: float(-np.log(p.max(axis=1)).mean()),
     }
     probs, y = _probs_and_labels(10)
     return check_function(fn, losses.cross_entropy, probs, y, mistakes=mistakes)
@@ -403,6 +416,9 @@ def check_fixed_relu_backward(fn):
         "is open only where h > 0.": lambda d, h: d * (h >= 0),
         "It multiplies dout by h itself: the derivative is the 0/1 gate, not the activation.": lambda d, h: d * h,
         "It returns the gate alone: multiply it by the upstream gradient dout.": lambda d, h: (h > 0).astype(float),
+        "The gate is reversed: it is open (1) where h > 0, where the ReLU let its input through.": lambda d, h: (
+            d * (h <= 0)
+        ),
     }
     return check_function(fn, activations.relu_backward, dout, h, mistakes=mistakes)
 
@@ -420,6 +436,9 @@ def check_fixed_ce_backward(fn):
         "sums over its classes).": lambda z, y: _ce_backward_reference(z, y) * len(y) / z.size,
         "It is the softmax minus 1 in every class: subtract 1 only at each sample's true class.": lambda z, y: (
             (activations.softmax(z) - 1) / len(y)
+        ),
+        "It starts from the logits: the gradient is softmax(logits) - onehot, divided by N.": lambda z, y: (
+            (z - np.eye(z.shape[1])[y]) / len(y)
         ),
     }
     return check_function(fn, _ce_backward_reference, logits, y, n_samples=6, mistakes=mistakes)
@@ -455,10 +474,24 @@ def check_fixed_forward(fn):
             a = activations.sigmoid(a @ W + b)
         return a
 
+    def last_reads_X(X, layers):
+        a = X
+        for W, b in layers[:-1]:
+            a = activations.sigmoid(a @ W + b)
+        return X @ layers[-1][0] + layers[-1][1]
+
+    def no_hidden_bias(X, layers):
+        a = X
+        for W, _ in layers[:-1]:
+            a = activations.sigmoid(a @ W)
+        return a @ layers[-1][0] + layers[-1][1]
+
     mistakes = {
         "Every hidden layer reads the network's input X: each must read the activation of the "
         "layer before it.": reads_X,
         "The last layer has a sigmoid too: the output layer is linear.": sigmoid_last,
+        "The output layer reads the network's input X: it must read the last hidden activation.": last_reads_X,
+        "The hidden layers leave out their bias: each computes sigmoid(a @ W + b).": no_hidden_bias,
     }
     X = np.random.default_rng(13).standard_normal((6, 3))
     result = None

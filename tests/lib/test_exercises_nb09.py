@@ -103,6 +103,10 @@ def standardise_in_place(A, B):
         (lambda A, B: ((A - A.mean(0)) / A.std(0, ddof=1), (B - A.mean(0)) / A.std(0, ddof=1)), "ddof=1"),
         (lambda A, B: (A - A.mean(0), B - A.mean(0)), "does not divide by the std"),
         (standardise_in_place, "changed its input `A` in place"),
+        (
+            lambda A, B: tuple((M - M.mean(1, keepdims=True)) / M.std(1, keepdims=True) for M in (A, B)),
+            "standardises each ROW",
+        ),
     ],
 )
 def test_standardise_check_names_the_mistakes(fn, words):
@@ -135,6 +139,12 @@ def test_confusion_check():
     for wrong, words in [
         (lambda t, p, C: counts_right(p, t, C), "Rows and columns are swapped"),
         (fancy, "writes a repeated (i, j) pair only once"),
+        (lambda t, p, C: counts_right(t, p, C) / np.bincount(t, minlength=C).clip(1)[:, None], "proportions"),
+        (lambda t, p, C: np.diag(np.diag(counts_right(t, p, C))), "Only the diagonal"),
+        (lambda t, p, C: counts_right(t, p, int(max(t.max(), p.max())) + 1), "The size comes from the labels"),
+        # np.bincount without minlength: its length depends on the labels, so the reshape fails
+        (lambda t, p, C: np.bincount(t * C + p).reshape(C, C), "raised ValueError"),
+        (lambda t, p, C: counts_right(t, p, C)[:, ::-1], "does not match"),
     ]:
         result = ex.check_confusion_counts(wrong)
         assert not result and words in result.message
@@ -233,3 +243,65 @@ def test_choose_epochs_check_passes_and_waits():
     assert ex.check_choose_epochs(todo).status == "todo"
     result = ex.check_choose_epochs(lambda X, y, E, seed: None)
     assert not result and "returned None" in result.message
+
+
+# -- one mini-batch's gradients ---------------------------------------------------------------------
+def batch_right(Xb, yb, W1, b1, W2, b2):
+    Z1 = Xb @ W1 + b1
+    H = np.maximum(Z1, 0)
+    dlogits = bl.softmax(H @ W2 + b2)
+    dlogits[np.arange(len(yb)), yb] -= 1
+    dlogits /= len(Xb)
+    dZ1 = (dlogits @ W2.T) * (Z1 > 0)
+    return Xb.T @ dZ1, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)
+
+
+def batch_with(change):
+    """The learner's batch_gradients with one typical slip."""
+
+    def grads(Xb, yb, W1, b1, W2, b2):
+        Z1 = Xb @ W1 + b1
+        H = np.maximum(Z1, 0)
+        dlogits = bl.softmax(H @ W2 + b2)
+        if change == "every class":
+            dlogits -= 1
+        else:
+            dlogits[np.arange(len(yb)), yb] -= 1
+        dlogits /= {"16": 16, "no 1/B": 1}.get(change, len(Xb))
+        dH = dlogits @ W2.T
+        gate = {"ge": H >= 0, "none": 1.0, "dH": dH > 0}.get(change, Z1 > 0)
+        dZ1 = dH * gate
+        if change == "mean bias":
+            return Xb.T @ dZ1, dZ1.mean(axis=0), H.T @ dlogits, dlogits.mean(axis=0)
+        if change == "transposed":
+            return dZ1.T @ Xb, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)
+        if change == "list":
+            return [Xb.T @ dZ1, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)]
+        return Xb.T @ dZ1, dZ1.sum(axis=0), H.T @ dlogits, dlogits.sum(axis=0)
+
+    return grads
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ("16", "divides by 16, the batch_size setting"),
+        ("no 1/B", "The 1/B of the mean is missing"),
+        ("ge", "The ReLU gate is open everywhere"),
+        ("none", "The ReLU gate is open everywhere"),
+        ("dH", "The gate reads the gradient"),
+        ("every class", "subtracts 1 in every class"),
+        ("mean bias", "biases' gradients are means"),
+        ("transposed", "right answer transposed"),
+        ("list", "as a tuple"),
+    ],
+)
+def test_batch_gradients_check_names_the_mistakes(change, words):
+    result = ex.check_batch_gradients(batch_with(change))
+    assert not result and words in result.message
+
+
+def test_batch_gradients_check_passes_and_waits():
+    assert ex.check_batch_gradients(batch_right)
+    assert ex.check_batch_gradients(batch_with(None))
+    assert ex.check_batch_gradients(todo).status == "todo"

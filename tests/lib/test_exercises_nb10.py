@@ -62,12 +62,31 @@ def layer_reports_last_only(model, X):
     return layer_reports_right(model, X)[-1:]
 
 
+def layer_reports_moved_first(model, X):  # X moves on before the layer is checked
+    reports = []
+    for layer in model.layers:
+        X = layer.forward(X)
+        reports.append(bl.check_layer(layer, X))
+    return reports
+
+
+def layer_reports_verdicts(model, X):  # printed summaries instead of the reports
+    return [ex.verdicts(r) for r in layer_reports_right(model, X)]
+
+
+def layer_reports_reversed(model, X):
+    return layer_reports_right(model, X)[::-1]
+
+
 @pytest.mark.parametrize(
     "fn, words",
     [
         (layer_reports_same_X, "the output of the layer before it"),
         (layer_reports_no_return, "forget to `return`"),
         (layer_reports_last_only, "one `check_layer` report per layer"),
+        (layer_reports_moved_first, "taken before X moves on"),
+        (layer_reports_verdicts, "should be what bl.check_layer returns"),
+        (layer_reports_reversed, "in the order of model.layers"),
     ],
 )
 def test_layer_reports_names_the_mistakes(fn, words):
@@ -175,6 +194,8 @@ def test_cross_entropy_check():
         (lambda p, y: float(-np.log(p[np.arange(len(y)), y]).sum()), "divide by N"),
         (lambda p, y: float(np.log(p[np.arange(len(y)), y]).mean()), "wrong sign"),
         (lambda p, y: float(-np.log(p[:, y]).mean()), "probs[:, y] picks whole columns"),
+        (lambda p, y: float(-np.log(p.max(axis=1)).mean()), "LARGEST probability"),
+        (lambda p, y: -np.log(p[np.arange(len(y)), y]), "wrong shape: expected (), got (5,)"),
     ]:
         result = ex.check_fixed_cross_entropy(wrong)
         assert not result and words in result.message
@@ -193,6 +214,8 @@ def test_relu_backward_check():
         (lambda d, h: d * h, "multiplies dout by h itself"),
         (lambda d, h: (h > 0) * 1.0, "returns the gate alone"),
         (in_place, "changed its input `h` in place"),
+        (lambda d, h: d * (h <= 0), "The gate is reversed"),
+        (lambda d, h: (d.__setitem__(h <= 0, 0), d)[1], "changed its input `d` in place"),
     ]:
         result = ex.check_fixed_relu_backward(wrong)
         assert not result and words in result.message
@@ -211,6 +234,8 @@ def test_ce_backward_check():
         (lambda z, y: -right(z, y), "wrong sign"),
         (lambda z, y: right(z, y) / z.shape[1], "divides by N * C"),
         (lambda z, y: (bl.softmax(z) - 1) / len(y), "minus 1 in every class"),
+        (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(y), "starts from the logits"),
+        (lambda z, y: right(z, y).T, "wrong shape: expected (6, 4), got (4, 6)"),
     ]:
         result = ex.check_fixed_ce_backward(wrong)
         assert not result and words in result.message
@@ -232,6 +257,18 @@ def test_forward_check():
             a = bl.activations.sigmoid(a @ W + b)
         return a
 
+    def last_reads_X(X, layers):
+        a = X
+        for W, b in layers[:-1]:
+            a = bl.activations.sigmoid(a @ W + b)
+        return X @ layers[-1][0] + layers[-1][1]
+
+    def no_hidden_bias(X, layers):
+        a = X
+        for W, _ in layers[:-1]:
+            a = bl.activations.sigmoid(a @ W)
+        return a @ layers[-1][0] + layers[-1][1]
+
     def first_two_only(X, layers):
         a = bl.activations.sigmoid(X @ layers[0][0] + layers[0][1])
         return a @ layers[1][0] + layers[1][1]
@@ -240,6 +277,8 @@ def test_forward_check():
         (reads_X, "reads the network's input X"),
         (sigmoid_last, "The last layer has a sigmoid too"),
         (first_two_only, "widths [3, 3, 3, 1]"),
+        (last_reads_X, "The output layer reads the network's input X"),
+        (no_hidden_bias, "leave out their bias"),
     ]:
         result = ex.check_fixed_forward(wrong)
         assert not result and words in result.message
