@@ -9,7 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, check_2d
+from ._validate import as_float_array, check_2d, check_finite, real_number
 
 SPIRAL_KINDS = {"nnfs": 2.5, "cs231n": 1.0}  # angle multiplier: sin(2.5 t) in the nnfs book, sin(t) in CS231n
 
@@ -108,16 +108,22 @@ def digits():
 
 
 def train_test_split(X, y, test_fraction=0.2, rng=0):
-    """Disjoint split: a seeded permutation, so no sample is in both parts -> X_train, X_test, y_train, y_test."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: expected test_fraction in (0, 1), got {test_fraction!r}")
+    """X: (N, ...), y: (N, ...) -> X_train, X_test, y_train, y_test: a disjoint split by a seeded permutation.
+
+    Lists are accepted and converted with np.asarray, so the parts come back as arrays.
+    """
+    where = "train_test_split"
+    test_fraction = real_number(test_fraction, "test_fraction", where, low=0, high=1, low_open=True, high_open=True)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"{where}: expected X and y with one entry per sample, got shapes {X.shape} and {y.shape}")
     N = len(X)
     if len(y) != N:
         raise ValueError(f"train_test_split: expected as many labels as samples ({N}), got {len(y)}")
     n_test = int(round(test_fraction * N))
     if not 0 < n_test < N:
         raise ValueError(f"train_test_split: {test_fraction} of {N} samples leaves one part empty")
-    order = as_rng(rng).permutation(N)
+    order = as_rng(rng, where).permutation(N)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -127,6 +133,7 @@ class Standardizer:
 
     def fit(self, X):
         X = check_2d(as_float_array(X, "X", "Standardizer.fit"), "X", "Standardizer.fit")
+        check_finite(X, "X", "Standardizer.fit")
         self.mean = X.mean(axis=0)  # (D,)
         self.std = X.std(axis=0)  # (D,)
         self.std[self.std == 0] = 1.0  # a constant feature stays 0 instead of becoming NaN
@@ -137,6 +144,7 @@ class Standardizer:
             raise RuntimeError("Standardizer.transform: call fit on the training data first")
         where = "Standardizer.transform"
         X = check_2d(as_float_array(X, "X", where), "X", where, cols=len(self.mean))
+        check_finite(X, "X", where)
         return (X - self.mean) / self.std
 
     def fit_transform(self, X):

@@ -86,14 +86,19 @@ def deep_stack(X, weights, activation, dout):
     if not weights:
         raise ValueError(f"{where}: expected at least one weight matrix, got none")
     width = X.shape[1]
+    checked = []
     for i, W in enumerate(weights):
-        W = np.asarray(W)
+        W = as_float_array(W, f"weights[{i}]", where)
         if W.ndim != 2 or W.shape[0] != width:
             raise ValueError(f"{where}: expected weights[{i}] of shape ({width}, H), got {W.shape}")
+        check_finite(W, f"weights[{i}]", where)
+        checked.append(W)
         width = W.shape[1]
+    weights = checked
     dout = as_float_array(dout, "dout", where)
     if dout.shape != (X.shape[0], width):
         raise ValueError(f"{where}: expected dout of shape (N, H) = {(X.shape[0], width)}, got {dout.shape}")
+    check_finite(dout, "dout", where)
     forward, backward = ACTIVATIONS[activation]
     h, activations, caches = X, [], []
     for W in weights:

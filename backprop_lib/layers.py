@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, float_input, gradient_like, positive_int
+from ._validate import as_float_array, check_finite, float_dtype, float_input, gradient_like, positive_int
 
 INITS = ("nnfs", "xavier", "he")
 
@@ -33,18 +33,19 @@ def dense_backward(dout, cache, input_grad=True):
     return dX, dW, db
 
 
-def init_weights(n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64):
+def init_weights(n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64, where="init_weights"):
     """Initial W: (D, H) drawn from `rng`.
 
     "nnfs": 0.01 * standard normal, as in the nnfs book and CS231n;
     "xavier": standard normal * sqrt(1 / D); "he": standard normal * sqrt(2 / D).
     """
-    n_inputs = positive_int(n_inputs, "n_inputs", "init_weights")
-    n_outputs = positive_int(n_outputs, "n_outputs", "init_weights")
-    if init not in INITS:
-        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
+    n_inputs = positive_int(n_inputs, "n_inputs", where)
+    n_outputs = positive_int(n_outputs, "n_outputs", where)
+    if not isinstance(init, str) or init not in INITS:
+        raise ValueError(f"{where}: init: expected one of {INITS}, got {init!r}")
+    dtype = float_dtype(dtype, where)
     scale = {"nnfs": 0.01, "xavier": (1.0 / n_inputs) ** 0.5, "he": (2.0 / n_inputs) ** 0.5}[init]
-    draw = as_rng(rng).standard_normal((n_inputs, n_outputs))
+    draw = as_rng(rng, where).standard_normal((n_inputs, n_outputs))
     # Cast the draws before scaling (a Python float keeps the dtype), as the nnfs book does,
     # so its numbers come out to the last digit.
     return scale * draw.astype(dtype)
@@ -62,20 +63,22 @@ class Dense:
     def __init__(self, n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64, W=None, b=None):
         self.n_inputs = positive_int(n_inputs, "n_inputs", "Dense")
         self.n_outputs = positive_int(n_outputs, "n_outputs", "Dense")
-        self.dtype = np.dtype(dtype)
         where = f"{self}"
+        self.dtype = float_dtype(dtype, where)
         if W is None:
-            W = init_weights(self.n_inputs, self.n_outputs, init, rng, self.dtype)
+            W = init_weights(self.n_inputs, self.n_outputs, init, rng, self.dtype, where)
         else:
             W = as_float_array(W, "W", where, self.dtype).copy()
             if W.shape != (self.n_inputs, self.n_outputs):
                 raise ValueError(f"{where}: expected W of shape {(self.n_inputs, self.n_outputs)}, got {W.shape}")
+            check_finite(W, "W", where)
         if b is None:
             b = np.zeros(self.n_outputs, dtype=self.dtype)
         else:
             b = as_float_array(b, "b", where, self.dtype).reshape(-1).copy()
             if b.shape != (self.n_outputs,):
                 raise ValueError(f"{where}: expected b of shape ({self.n_outputs},), got {b.shape}")
+            check_finite(b, "b", where)
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.cache = None
