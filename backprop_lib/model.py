@@ -150,8 +150,10 @@ class Sequential:
         _check_optimizer(optimizer, "Sequential.train_step")
         return self._step(_check_X(X, "Sequential.train_step"), y, optimizer)
 
-    def _step(self, X, y, optimizer):
+    def _step(self, X, y, optimizer, watch=None):
         loss = self._loss(X, y)
+        if watch is not None:
+            watch(loss)  # fit's divergence rule, before a diverged loss updates anything
         self.backward()
         optimizer.step(self.params(), self.grads())
         return loss
@@ -167,8 +169,8 @@ class Sequential:
         Divergence: raises `TrainingDivergedError`, naming the step or epoch, when
           - a step's loss is not finite (NaN or inf), or
           - a step's loss exceeds DIVERGENCE_FACTOR (10) times the first step's loss, plus 1, or
-          - the epoch loss has stayed above PLATEAU_FACTOR (2) times the best epoch loss so far,
-            plus 1, for PLATEAU_EPOCHS (10) epochs in a row: a bounded loss (sigmoid and binary
+          - the epoch loss has stayed above PLATEAU_FACTOR (3) times the best epoch loss so far,
+            plus 1, for PLATEAU_EPOCHS (20) epochs in a row: a bounded loss (sigmoid and binary
             cross-entropy at too large a learning rate) jumps up and sticks there, never growing
             tenfold.
 
@@ -204,8 +206,7 @@ class Sequential:
                 losses, accs = [], []
                 for rows in batches:
                     with trusted():  # X was checked above; a NaN born inside shows as a NaN loss
-                        loss = self._step(X[rows], y[rows], optimizer)
-                    watch.step(loss, epoch)
+                        loss = self._step(X[rows], y[rows], optimizer, lambda loss: watch.step(loss, epoch))
                     losses.append(loss)
                     if classify:
                         accs.append(_accuracy(self.out, y[rows], where, checked=True))
@@ -225,8 +226,8 @@ class Sequential:
 
 
 DIVERGENCE_FACTOR = 10
-PLATEAU_FACTOR = 2
-PLATEAU_EPOCHS = 10
+PLATEAU_FACTOR = 3
+PLATEAU_EPOCHS = 20
 
 
 def diverged(loss, first):

@@ -22,7 +22,6 @@ import numbers
 
 import numpy as np
 
-from . import _validate
 from ._validate import all_finite, real_number
 from .model import TrainingDivergedError
 
@@ -99,7 +98,7 @@ class Optimizer:
                 raise ValueError(
                     f"{self}.step: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
                 )
-            if not _validate._TRUSTED and not all_finite(g):  # inside fit, the loss shows a NaN first
+            if not all_finite(g):  # even inside fit: an inf gradient can leave the next loss finite
                 raise NonFiniteGradientError(
                     f"{self}.step: gradient {key!r} contains NaN or inf; the loss has probably "
                     "diverged (try a smaller learning rate)"

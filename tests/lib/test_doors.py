@@ -256,7 +256,7 @@ def test_a_bounded_loss_that_sticks_far_above_its_best_is_divergence():
     X, t = _ring()
     model = bl.Sequential([bl.Dense(2, 1, rng=0), bl.Sigmoid()], loss=bl.BinaryCrossEntropy())
     with pytest.raises(bl.TrainingDivergedError,
-                       match=r"diverged at epoch 11: the loss has stayed above 2 x its best 0\.693\d* \+ 1 for 10 epochs"):
+                       match=r"diverged at epoch 21: the loss has stayed above 3 x its best 0\.693\d* \+ 1 for 20 epochs"):
         model.fit(X, t, bl.SGD(1e3), epochs=40, progress=False)
 
 
