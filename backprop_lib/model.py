@@ -204,9 +204,10 @@ class Sequential:
                 else:
                     batches = np.array_split(rng.permutation(N), range(batch_size, N, batch_size))
                 losses, accs = [], []
+                watch.now = epoch
                 for rows in batches:
                     with trusted():  # X was checked above; a NaN born inside shows as a NaN loss
-                        loss = self._step(X[rows], y[rows], optimizer, lambda loss: watch.step(loss, epoch))
+                        loss = self._step(X[rows], y[rows], optimizer, watch.step)
                     losses.append(loss)
                     if classify:
                         accs.append(_accuracy(self.out, y[rows], where, checked=True))
@@ -214,7 +215,7 @@ class Sequential:
                 history["loss"].append(float(np.mean(losses)))
                 if classify:
                     history["accuracy"].append(float(np.mean(accs)))
-                watch.epoch(history["loss"][-1], epoch)
+                watch.end_epoch(history["loss"][-1])
                 if callback is not None:
                     callback(epoch, self, history)
                 if bar is not None:
@@ -241,24 +242,25 @@ class _DivergenceWatch:
     def __init__(self, optimizer):
         self.lr = getattr(optimizer, "lr", float("nan"))
         self.steps, self.first, self.best, self.above = 0, None, None, 0
+        self.now = 1  # the epoch under way
 
     def _fail(self, what):
         raise TrainingDivergedError(f"training diverged {what}; the learning rate {self.lr:g} is probably "
                                     "too large, try one ten times smaller")
 
-    def step(self, loss, epoch):
+    def step(self, loss):
         self.steps += 1
         if self.first is None:
             self.first = loss
         if diverged(loss, self.first):
-            self._fail(f"at step {self.steps} (epoch {epoch}): the loss became {loss:.4g}, "
+            self._fail(f"at step {self.steps} (epoch {self.now}): the loss became {loss:.4g}, "
                        f"up from {self.first:.4g} at the first step")
 
-    def epoch(self, loss, epoch):
+    def end_epoch(self, loss):
         self.best = loss if self.best is None else min(self.best, loss)
         self.above = self.above + 1 if loss > PLATEAU_FACTOR * self.best + 1 else 0
         if self.above >= PLATEAU_EPOCHS:
-            self._fail(f"at epoch {epoch}: the loss has stayed above {PLATEAU_FACTOR} x its best "
+            self._fail(f"at epoch {self.now}: the loss has stayed above {PLATEAU_FACTOR} x its best "
                        f"{self.best:.4g} + 1 for {PLATEAU_EPOCHS} epochs (now {loss:.4g})")
 
 
