@@ -213,7 +213,8 @@ def positive_int(value, name, where):
 
 def real_number(value, name, where, low=None, high=None, low_open=False, high_open=False):
     """A finite real number within [low, high] (open ends where asked); returns it as a float."""
-    if type(value) is float and (low is None or value > low) and (high is None or value < high):
+    inside = (low is None or value > low) and (high is None or value < high) if type(value) is float else False
+    if inside and math.isfinite(value):
         return value  # the common case, answered without the checks below
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{where}: expected {name} as a finite number, got {value!r}")

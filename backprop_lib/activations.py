@@ -12,6 +12,8 @@ from ._validate import as_float_array, check_finite, float_input, gradient_like,
 
 
 def _cached_output(dout, cache, where):
+    cache = as_float_array(cache, "cache", where)
+    check_finite(cache, "cache", where)
     return gradient_like(dout, cache.shape, where), cache
 
 
@@ -38,6 +40,8 @@ def leaky_relu_forward(x, alpha=0.01):
 def leaky_relu_backward(dout, cache):
     """dout: (N, H), cache = (x, alpha) -> dx: (N, H)."""
     x, alpha = cache
+    x = as_float_array(x, "the cached x", "leaky_relu_backward")
+    check_finite(x, "the cached x", "leaky_relu_backward")
     dout = gradient_like(dout, x.shape, "leaky_relu_backward")
     return np.where(x > 0, dout, alpha * dout)
 

@@ -157,6 +157,7 @@ def col2im(dcols, x_shape, KH, KW, stride=1, pad=0):
     dcols = as_float_array(dcols, "dcols", "col2im")
     if dcols.shape != (N * OH * OW, C * KH * KW):
         raise ValueError(f"col2im: expected dcols of shape {(N * OH * OW, C * KH * KW)}, got {dcols.shape}")
+    check_finite(dcols, "dcols", "col2im")
     d = dcols.reshape(N, OH, OW, C, KH, KW).transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, KH, KW)
     dxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dcols.dtype)
     for p in range(KH):

@@ -26,6 +26,7 @@ def spiral(n_per_class=100, n_classes=3, kind="nnfs", rng=0, noise=0.2, dtype=np
     kind "nnfs" turns sin(2.5 t) (the nnfs book), kind "cs231n" sin(t) (the CS231n case study).
     """
     _check_counts("spiral", n_per_class=n_per_class, n_classes=n_classes)
+    noise = real_number(noise, "noise", "spiral", low=0)
     if kind not in SPIRAL_KINDS:
         raise ValueError(f"spiral: expected kind in {sorted(SPIRAL_KINDS)}, got {kind!r}")
     # One draw of n_per_class normals per class, in class order: the books' stream, in one call.
@@ -58,6 +59,8 @@ def sine(n=1000, dtype=np.float64):
 def sine_regression(n=100, amplitude=20.0, noise=0.0, rng=0, dtype=np.float64):
     """x in [0, 1) on a grid of n points -> X: (n, 1), y = amplitude * sin(2 pi x) (+ noise): (n, 1)."""
     _check_counts("sine_regression", n=n)
+    amplitude = real_number(amplitude, "amplitude", "sine_regression")
+    noise = real_number(noise, "noise", "sine_regression", low=0)
     X = (np.arange(n) / n).reshape(-1, 1).astype(dtype)
     y = amplitude * np.sin(2 * np.pi * X)
     if noise:

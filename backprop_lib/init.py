@@ -143,4 +143,9 @@ def layer_statistics(depth=10, activation="tanh", init="xavier", width=128, n_sa
 
 def layer_stds(arrays):
     """A list of L arrays -> (L,): the standard deviation of every entry of each."""
-    return np.array([float(np.std(a)) for a in arrays])
+    stds = []
+    for i, a in enumerate(arrays):
+        a = as_float_array(a, f"arrays[{i}]", "layer_stds")
+        check_finite(a, f"arrays[{i}]", "layer_stds")
+        stds.append(float(np.std(a)))
+    return np.array(stds)

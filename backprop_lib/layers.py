@@ -11,12 +11,14 @@ INITS = ("nnfs", "xavier", "he")
 def dense_forward(X, W, b):
     """X: (N, D), W: (D, H), b: (H,) -> out: (N, H), cache = (X, W)."""
     where = "dense_forward"
-    W = as_float_array(W, "W", where)  # parameters: shape and type checked here, their finiteness by fit's loss
+    W = as_float_array(W, "W", where)
     if W.ndim != 2:
         raise ValueError(f"{where}: expected W of shape (D, H) (2-D), got shape {W.shape}")
     b = as_float_array(b, "b", where)
     if b.shape != (W.shape[1],):
         raise ValueError(f"{where}: expected b of shape (H,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
+    check_finite(W, "W", where)
+    check_finite(b, "b", where)
     X = float_input(X, "X", where, cols=W.shape[0])
     out = X @ W  # (N, H)
     out += b  # broadcast over the N rows

@@ -170,6 +170,15 @@ NAN_CASES = [
     (r"Dense\(2, 2\)", lambda: bl.Dense(2, 2, W=_nan((2, 2), (0, 0))), r"W contains NaN"),
     ("flatten_forward", lambda: conv.flatten_forward(_nan((2, 1, 2, 2), (1, 0, 1, 1))), r"\(1, 0, 1, 1\)"),
     ("Value", lambda: Value(float("nan")), "finite"),
+    ("relu_backward", lambda: act.relu_backward(np.ones((2, 2)), _nan((2, 2), (1, 1))), r"cache .*\(1, 1\)"),
+    ("softmax_backward", lambda: act.softmax_backward(np.ones((2, 2)), _nan((2, 2), (0, 1))), r"cache .*\(0, 1\)"),
+    ("leaky_relu_backward", lambda: act.leaky_relu_backward(np.ones((2, 2)), (_nan((2, 2), (1, 0)), 0.1)),
+     r"\(1, 0\)"),
+    ("dense_forward", lambda: bl.dense_forward(np.ones((2, 2)), _nan((2, 3), (1, 2)), np.zeros(3)), r"W .*\(1, 2\)"),
+    ("col2im", lambda: conv.col2im(_nan((8, 4), (3, 3)), (2, 1, 3, 3), 2, 2), r"dcols .*\(3, 3\)"),
+    ("layer_stds", lambda: init.layer_stds([np.ones(3), _nan(3, 1)]), r"arrays\[1\]"),
+    ("spiral", lambda: datasets.spiral(5, noise=float("nan")), "noise"),
+    ("sine_regression", lambda: datasets.sine_regression(5, noise=float("inf")), "noise"),
     ("Sequential.fit", lambda: bl.mlp([2, 3], rng=0).fit(_nan((4, 2), (2, 1)), np.zeros(4, int), bl.SGD(0.1),
                                                           progress=False), r"\(2, 1\)"),
 ]
@@ -195,6 +204,7 @@ def _bool_gradient():
 
 
 BAD_ARGUMENTS = [
+    (lambda: bl.mlp([2, 3], reg=float("inf")), r"Sequential: expected reg as a finite number, got inf"),
     (lambda: bl.BatchNorm(4, momentum="0.9"), r"BatchNorm: expected momentum as a finite number, got '0\.9'"),
     (lambda: bl.BatchNorm(4, eps="1e-5"), r"BatchNorm: expected eps as a small positive number, got '1e-5'"),
     (lambda: bl.Adam(beta1=None), r"Adam: expected beta1 as a finite number, got None"),
