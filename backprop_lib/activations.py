@@ -2,8 +2,8 @@
 
 Every `*_forward(x)` returns `(out, cache)`, every `*_backward(dout, cache)` returns `dx`
 of the same shape as `x`. Backward passes never modify `dout` or the cache. Where the cache is
-the output itself (ReLU, sigmoid, tanh, softmax), it is a copy of `out`: editing what forward
-returned in place never changes the next gradient.
+the output (ReLU, sigmoid, tanh, softmax), it is a copy of `out`: editing what forward returned
+in place never changes the next gradient.
 """
 
 import numpy as np
@@ -201,10 +201,10 @@ class LeakyReLU(Activation):
 ACTIVATIONS = {cls.name: cls for cls in (ReLU, Sigmoid, Tanh, LeakyReLU, Softmax)}
 
 
-def get_activation(name):
+def get_activation(name, where="get_activation"):
     """'relu', 'sigmoid', 'tanh', 'leaky_relu' or 'softmax' -> a new activation object."""
     if isinstance(name, Activation):
         return name
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{where}: activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()

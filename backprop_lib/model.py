@@ -341,5 +341,5 @@ def mlp(sizes, activation="relu", loss=None, reg=0.0, init="nnfs", rng=None, dty
     for i, (d, h) in enumerate(zip(sizes, sizes[1:])):
         layers.append(Dense(d, h, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(get_activation(activation) if isinstance(activation, str) else activation())
+            layers.append(get_activation(activation, "mlp") if isinstance(activation, str) else activation())
     return Sequential(layers, loss=loss, reg=reg)

@@ -204,6 +204,7 @@ def _bool_gradient():
 
 
 BAD_ARGUMENTS = [
+    (lambda: bl.mlp([2, 4, 3], activation="softplus"), r"mlp: activation: expected one of .* got 'softplus'"),
     (lambda: bl.mlp([2, 3], reg=float("inf")), r"Sequential: expected reg as a finite number, got inf"),
     (lambda: bl.BatchNorm(4, momentum="0.9"), r"BatchNorm: expected momentum as a finite number, got '0\.9'"),
     (lambda: bl.BatchNorm(4, eps="1e-5"), r"BatchNorm: expected eps as a small positive number, got '1e-5'"),
