@@ -30,7 +30,7 @@ def spiral(n_per_class=100, n_classes=3, kind="nnfs", rng=0, noise=0.2, dtype=np
     if kind not in SPIRAL_KINDS:
         raise ValueError(f"spiral: expected kind in {sorted(SPIRAL_KINDS)}, got {kind!r}")
     # One draw of n_per_class normals per class, in class order: the books' stream, in one call.
-    jitter = as_rng(rng).standard_normal((n_classes, n_per_class)).astype(dtype) * noise  # (C, n)
+    jitter = as_rng(rng, "spiral").standard_normal((n_classes, n_per_class)).astype(dtype) * noise  # (C, n)
     r = np.linspace(0.0, 1, n_per_class)  # (n,)
     start = 4.0 * np.arange(n_classes)
     t = np.linspace(start, start + 4, n_per_class, axis=1) + jitter  # (C, n)
@@ -43,7 +43,7 @@ def spiral(n_per_class=100, n_classes=3, kind="nnfs", rng=0, noise=0.2, dtype=np
 def vertical(n_per_class=100, n_classes=3, rng=0, dtype=np.float64):
     """Vertical blobs (the nnfs book's easy data) -> X: (N, 2), y: (N,)."""
     _check_counts("vertical", n_per_class=n_per_class, n_classes=n_classes)
-    z = as_rng(rng).standard_normal((n_classes, 2, n_per_class)).astype(dtype) * 0.1  # (C, 2, n)
+    z = as_rng(rng, "vertical").standard_normal((n_classes, 2, n_per_class)).astype(dtype) * 0.1  # (C, 2, n)
     centre = np.stack([np.arange(n_classes) / 3, np.full(n_classes, 0.5)], axis=1)[:, :, None]  # (C, 2, 1)
     X = (z + centre).transpose(0, 2, 1).reshape(-1, 2).astype(dtype)
     return X, np.repeat(np.arange(n_classes), n_per_class)
@@ -64,7 +64,7 @@ def sine_regression(n=100, amplitude=20.0, noise=0.0, rng=0, dtype=np.float64):
     X = (np.arange(n) / n).reshape(-1, 1).astype(dtype)
     y = amplitude * np.sin(2 * np.pi * X)
     if noise:
-        y = y + noise * as_rng(rng).standard_normal(y.shape).astype(dtype)
+        y = y + noise * as_rng(rng, "sine_regression").standard_normal(y.shape).astype(dtype)
     return X, y
 
 

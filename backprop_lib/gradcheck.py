@@ -130,7 +130,7 @@ def check_layer(layer, X, rng=0, h=1e-5, tol=TOLERANCE):
     for name, p in layer.params.items():
         _require_float64(p, name, where)
     out = layer.forward(X)
-    dout = as_rng(rng).standard_normal(out.shape)
+    dout = as_rng(rng, where).standard_normal(out.shape)
     dX = layer.backward(dout)
     analytic = {"X": dX, **{k: v.copy() for k, v in layer.grads.items()}}
     errors = {"X": rel_error(dX, numerical_gradient_array(layer.forward, X, dout, h))}
@@ -187,7 +187,7 @@ def check_forward_backward(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"{where}: expected forward(x) to return (out, cache), got {type(result).__name__}")
     out, cache = result
-    dout = as_rng(rng).standard_normal(np.shape(out))
+    dout = as_rng(rng, where).standard_normal(np.shape(out))
     dx = backward(dout, cache)
     if isinstance(dx, tuple):  # (dx, dW, db): the input gradient comes first
         dx = dx[0]

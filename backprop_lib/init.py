@@ -68,7 +68,7 @@ def init_weights(D, H, init="he", rng=None):
     std = init_std(init, D, H)
     if init in INITS:
         return _library_init_weights(D, H, init, rng)
-    draw = as_rng(rng).standard_normal((D, H))  # drawn even for "zeros", so the stream stays aligned
+    draw = as_rng(rng, "init_weights").standard_normal((D, H))  # drawn even for "zeros", so the stream stays aligned
     return std * draw
 
 

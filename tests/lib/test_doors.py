@@ -221,6 +221,8 @@ BAD_ARGUMENTS = [
     (lambda: bl.Dense(2, 3, rng="seed"), r"Dense\(2, 3\): rng: expected a seed"),
     (lambda: bl.mlp([2, 3], rng=1.5), r"mlp: rng: expected a seed"),
     (lambda: bl.Dropout(0.5, rng="x"), r"Dropout: rng: expected a seed"),
+    (lambda: datasets.spiral(5, rng="x"), r"spiral: rng: expected a seed"),
+    (lambda: init.init_weights(2, 3, "he", rng=0.5), r"init_weights: rng: expected a seed"),
     (lambda: bl.mlp([2, 3], rng=0).fit(np.ones((4, 2)), np.zeros(4, int), bl.SGD(0.1), batch_size=2, rng="x",
                                        progress=False), r"Sequential.fit: rng: expected a seed"),
     (lambda: datasets.train_test_split(np.ones((4, 2)), np.zeros(4), rng=[1]), r"train_test_split: rng: expected"),
