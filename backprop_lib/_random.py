@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def as_rng(rng):
+def as_rng(rng, where=None):
     """A seed (int), a `np.random.Generator` or a `np.random.RandomState` -> something with `standard_normal`.
 
     None gives a fresh, unseeded Generator. A RandomState is accepted so that a book's
@@ -13,6 +13,7 @@ def as_rng(rng):
         return np.random.default_rng(rng)
     if isinstance(rng, (np.random.Generator, np.random.RandomState)):
         return rng
+    prefix = f"{where}: " if where else ""
     raise TypeError(
-        f"rng: expected a seed (int), np.random.Generator or np.random.RandomState, got {type(rng).__name__}"
+        f"{prefix}rng: expected a seed (int), np.random.Generator or np.random.RandomState, got {type(rng).__name__}"
     )

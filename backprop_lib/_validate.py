@@ -27,37 +27,55 @@ def as_float_array(x, name, where, dtype=None):
     return arr
 
 
-# Longer dot products than this may be split across threads by BLAS, which stalls a step
-# when the cores are busy (two notebooks at once, a shared Binder machine).
-_DOT_SIZE = 8192
+# One door: a public entry point checks what its caller gave it; inside `trusted()` (a model's
+# forward, backward and update, after the model has checked X at its door) the arrays handed
+# from layer to layer were made by the library, and their finiteness is not tested again.
+# Shapes and dtypes are still checked (that costs nothing); a NaN or inf born inside the model
+# reaches the loss, which `fit` reports as divergence.
+_TRUSTED = False
+
+
+class _Trusted:
+    """The context manager `trusted()` returns (a class: cheaper per step than a generator)."""
+
+    def __enter__(self):
+        global _TRUSTED
+        self.before, _TRUSTED = _TRUSTED, True
+
+    def __exit__(self, *exc):
+        global _TRUSTED
+        _TRUSTED = self.before
+
+
+def trusted():
+    """Within this block, skip the finiteness tests of arrays the library made itself."""
+    return _Trusted()
 
 
 def all_finite(arr):
-    """Whether every entry of a numeric array is finite (no NaN, no inf).
-
-    A small array is tested with x . x (one BLAS call, no temporary array), which is finite
-    exactly when every entry is: a NaN or an inf makes it NaN or inf, and squares cannot
-    cancel. A larger array, or one whose very large finite entries overflow x . x, is tested
-    entry by entry.
-    """
-    kind = arr.dtype.kind
-    if kind not in "fc":
-        return True
-    if arr.size <= _DOT_SIZE:
-        square = np.vdot(arr, arr)  # the sum of |x|**2 over every entry
-        if math.isfinite(square.real if kind == "c" else square):
-            return True
-    return bool(np.isfinite(arr).all())
+    """Whether every entry of a numeric array is finite (no NaN, no inf)."""
+    return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
 
 
 def check_finite(arr, name, where):
-    if not all_finite(arr):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        value = arr[tuple(bad)]
-        raise ValueError(
-            f"{where}: {name} contains {'NaN' if np.isnan(value) else 'an infinite value'} "
-            f"at index {tuple(int(i) for i in bad)}; clean or drop those rows first"
-        )
+    """Raise a ValueError naming `where`, `name` and the first index holding a NaN or an inf."""
+    if _TRUSTED or all_finite(arr):
+        return
+    bad = np.argwhere(~np.isfinite(arr))[0]
+    value = arr[tuple(bad)]
+    raise ValueError(
+        f"{where}: {name} contains {'NaN' if np.isnan(value) else 'an infinite value'} "
+        f"at index {tuple(int(i) for i in bad)}; clean or drop those rows first"
+    )
+
+
+def finite_number(value, name, where):
+    """A finite real scalar (int, float or a NumPy scalar) as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: expected {name} as a real number, got {type(value).__name__}: {value!r:.60}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {name} is {value!r}; expected a finite number")
+    return float(value)
 
 
 def check_2d(arr, name, where, cols=None, col_letter="D"):
@@ -105,8 +123,9 @@ def check_same_shape(a, b, name_a, name_b, where):
 
 def gradient_like(dout, out_shape, where, name="dout"):
     """The upstream gradient of an output of shape `out_shape`: numeric, the same shape, finite."""
-    if type(dout) is np.ndarray and dout.dtype.type in _FLOATS and dout.shape == out_shape and all_finite(dout):
-        return dout  # the common case, answered with one pass
+    if type(dout) is np.ndarray and dout.dtype.type in _FLOATS and dout.shape == out_shape:
+        check_finite(dout, name, where)
+        return dout  # the common case
     dout = as_float_array(dout, name, where)
     if dout.shape != tuple(out_shape):
         raise ValueError(f"{where}: expected {name} of the output's shape {tuple(out_shape)}, got {dout.shape}")
@@ -132,6 +151,7 @@ def check_labels(y, n_samples, n_classes, where):
             )
         y = as_float_array(y, "the one-hot labels", where)
         check_finite(y, "the one-hot labels", where)
+        check_distribution_rows(y, "the one-hot labels", where)
         return y
     if y.ndim != 1:
         raise ValueError(f"{where}: expected labels y of shape (N,) = ({n_samples},), got {y.shape}")
@@ -150,6 +170,41 @@ def check_labels(y, n_samples, n_classes, where):
     return y
 
 
+def check_distribution_rows(p, name, where, tol=None):
+    """Require rows of a (N, C) array to be probability distributions: entries in [0, 1], each row summing to 1.
+
+    Soft labels (0.9, 0.1, 0) pass; a multi-hot row (1, 1, 0) or an all-zero row does not,
+    since the loss and its gradient would no longer belong together.
+    """
+    if tol is None:
+        tol = 1e-3 if p.dtype == np.float32 else 1e-6
+    low, high = p.min(), p.max()
+    if not (0 <= low and high <= 1):
+        raise ValueError(
+            f"{where}: expected {name} with entries in [0, 1], got values from {low:.4g} to {high:.4g}"
+        )
+    sums = p.sum(axis=1)
+    off = np.abs(sums - 1) > tol
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"{where}: expected each row of {name} to sum to 1 (one-hot or a probability distribution), "
+            f"got row {row} summing to {sums[row]:.4g}"
+        )
+
+
+def float_dtype(dtype, where):
+    """np.float32 or np.float64 (or their names) -> that np.dtype; an error for ints, bools and the rest."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{where}: expected dtype np.float32 or np.float64, got {dtype!r}; "
+                        "weights and gradients need floating point")
+    return dt
+
+
 def positive_int(value, name, where):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{where}: expected {name} as a positive integer, got {value!r}")
@@ -158,7 +213,8 @@ def positive_int(value, name, where):
 
 def real_number(value, name, where, low=None, high=None, low_open=False, high_open=False):
     """A finite real number within [low, high] (open ends where asked); returns it as a float."""
-    if type(value) is float and (low is None or value > low) and (high is None or value < high):
+    inside = (low is None or value > low) and (high is None or value < high) if type(value) is float else False
+    if inside and math.isfinite(value):
         return value  # the common case, answered without the checks below
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{where}: expected {name} as a finite number, got {value!r}")

@@ -1,23 +1,27 @@
 """Activations: pure forward/backward functions and thin classes.
 
 Every `*_forward(x)` returns `(out, cache)`, every `*_backward(dout, cache)` returns `dx`
-of the same shape as `x`. Backward passes never modify `dout` or the cache.
+of the same shape as `x`. Backward passes never modify `dout` or the cache. Where the cache is
+the output (ReLU, sigmoid, tanh, softmax), it is a copy of `out`: editing what forward returned
+in place never changes the next gradient.
 """
 
 import numpy as np
 
-from ._validate import as_float_array, float_input, gradient_like, real_number
+from ._validate import as_float_array, check_finite, float_input, gradient_like, real_number
 
 
 def _cached_output(dout, cache, where):
+    cache = as_float_array(cache, "cache", where)
+    check_finite(cache, "cache", where)
     return gradient_like(dout, cache.shape, where), cache
 
 
 def relu_forward(x):
-    """x: (N, H) -> out: (N, H), cache = out."""
+    """x: (N, H) -> out: (N, H), cache = a copy of out."""
     x = float_input(x, "x", "relu_forward", ndim=1)
     out = np.maximum(x, 0)
-    return out, out
+    return out, out.copy()  # the cache is not the array the caller may edit
 
 
 def relu_backward(dout, cache):
@@ -36,6 +40,8 @@ def leaky_relu_forward(x, alpha=0.01):
 def leaky_relu_backward(dout, cache):
     """dout: (N, H), cache = (x, alpha) -> dx: (N, H)."""
     x, alpha = cache
+    x = as_float_array(x, "the cached x", "leaky_relu_backward")
+    check_finite(x, "the cached x", "leaky_relu_backward")
     dout = gradient_like(dout, x.shape, "leaky_relu_backward")
     return np.where(x > 0, dout, alpha * dout)
 
@@ -43,14 +49,15 @@ def leaky_relu_backward(dout, cache):
 def sigmoid(x):
     """x: any shape -> the logistic function 1 / (1 + exp(-x)), without overflow for large |x|."""
     x = as_float_array(x, "x", "sigmoid")
+    check_finite(x, "x", "sigmoid")
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def sigmoid_forward(x):
-    """x: (N, H) -> out: (N, H), cache = out."""
+    """x: (N, H) -> out: (N, H), cache = a copy of out."""
     out = sigmoid(float_input(x, "x", "sigmoid_forward", ndim=1))
-    return out, out
+    return out, out.copy()
 
 
 def sigmoid_backward(dout, cache):
@@ -60,9 +67,9 @@ def sigmoid_backward(dout, cache):
 
 
 def tanh_forward(x):
-    """x: (N, H) -> out: (N, H), cache = out."""
+    """x: (N, H) -> out: (N, H), cache = a copy of out."""
     out = np.tanh(float_input(x, "x", "tanh_forward", ndim=1))
-    return out, out
+    return out, out.copy()
 
 
 def tanh_backward(dout, cache):
@@ -79,9 +86,9 @@ def softmax(logits):
 
 
 def softmax_forward(logits):
-    """logits: (N, C) -> probs: (N, C), cache = probs."""
+    """logits: (N, C) -> probs: (N, C), cache = a copy of probs."""
     probs = softmax(logits)
-    return probs, probs
+    return probs, probs.copy()
 
 
 def softmax_backward(dout, cache):
@@ -95,6 +102,7 @@ def softmax_jacobian(s):
     s = as_float_array(s, "s", "softmax_jacobian")
     if s.ndim != 1 or s.size == 0:
         raise ValueError(f"softmax_jacobian: expected one sample's probabilities of shape (C,), got {s.shape}")
+    check_finite(s, "s", "softmax_jacobian")
     return np.diag(s) - np.outer(s, s)
 
 
@@ -193,10 +201,10 @@ class LeakyReLU(Activation):
 ACTIVATIONS = {cls.name: cls for cls in (ReLU, Sigmoid, Tanh, LeakyReLU, Softmax)}
 
 
-def get_activation(name):
+def get_activation(name, where="get_activation"):
     """'relu', 'sigmoid', 'tanh', 'leaky_relu' or 'softmax' -> a new activation object."""
     if isinstance(name, Activation):
         return name
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{where}: activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()

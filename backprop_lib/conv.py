@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._random import as_rng
-from ._validate import as_float_array, check_finite, gradient_like
+from ._validate import as_float_array, check_batch, check_finite, gradient_like
 from .layers import INITS, check_init, init_weights
 
 
@@ -157,6 +157,7 @@ def col2im(dcols, x_shape, KH, KW, stride=1, pad=0):
     dcols = as_float_array(dcols, "dcols", "col2im")
     if dcols.shape != (N * OH * OW, C * KH * KW):
         raise ValueError(f"col2im: expected dcols of shape {(N * OH * OW, C * KH * KW)}, got {dcols.shape}")
+    check_finite(dcols, "dcols", "col2im")
     d = dcols.reshape(N, OH, OW, C, KH, KW).transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, KH, KW)
     dxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dcols.dtype)
     for p in range(KH):
@@ -269,17 +270,23 @@ def maxpool_backward(dout, cache):
 # -- flatten ---------------------------------------------------------------------------------------
 def flatten_forward(x):
     """x: (N, C, H, W) -> out: (N, C * H * W), cache. Each image becomes one row, in C, H, W order."""
-    x = as_float_array(x, "x", "flatten_forward")
+    return _flatten(x, "flatten_forward")
+
+
+def _flatten(x, where):
+    x = as_float_array(x, "x", where)
     if x.ndim < 2:
-        raise ValueError(f"flatten_forward: expected x with a batch axis and at least one more, got {x.shape}")
-    return x.reshape(x.shape[0], -1), x.shape
+        raise ValueError(f"{where}: expected x with a batch axis and at least one more, got {x.shape}")
+    check_batch(x, "x", where)
+    check_finite(x, "x", where)
+    return x.reshape(x.shape[0], -1).copy(), x.shape  # a copy: editing out must not change the caller's x
 
 
 def flatten_backward(dout, cache):
     """dout: (N, C * H * W) -> dx: (N, C, H, W): the same numbers, put back in their places."""
     x_shape = cache
     dout = gradient_like(dout, (x_shape[0], int(np.prod(x_shape[1:]))), "flatten_backward")
-    return dout.reshape(x_shape)
+    return dout.reshape(x_shape).copy()  # a copy: editing dx must not change the caller's dout
 
 
 # -- the layers ------------------------------------------------------------------------------------
@@ -320,7 +327,7 @@ class Conv2D(_Layer):
         super().__init__()
         KH, KW = self.kernel_size
         fan_in = self.in_channels * KH * KW
-        W_cols = init_weights(fan_in, self.out_channels, init, as_rng(rng))  # (C * KH * KW, F), as for Dense
+        W_cols = init_weights(fan_in, self.out_channels, init, as_rng(rng, where))  # (C * KH * KW, F), as for Dense
         self.params = {
             "W": W_cols.T.reshape(self.out_channels, self.in_channels, KH, KW).copy(),
             "b": np.zeros(self.out_channels),
@@ -387,10 +394,7 @@ class Flatten(_Layer):
 
     def forward(self, x):
         """x: (N, C, H, W) -> out: (N, C * H * W)."""
-        where = "Flatten().forward"
-        x = as_float_array(x, "x", where)
-        check_finite(x, "x", where)
-        out, self.cache = flatten_forward(x)
+        out, self.cache = _flatten(x, f"{self}.forward")
         self.out_shape = out.shape
         return out
 

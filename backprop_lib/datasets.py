@@ -9,7 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, check_2d
+from ._validate import as_float_array, check_2d, check_finite, real_number
 
 SPIRAL_KINDS = {"nnfs": 2.5, "cs231n": 1.0}  # angle multiplier: sin(2.5 t) in the nnfs book, sin(t) in CS231n
 
@@ -26,10 +26,11 @@ def spiral(n_per_class=100, n_classes=3, kind="nnfs", rng=0, noise=0.2, dtype=np
     kind "nnfs" turns sin(2.5 t) (the nnfs book), kind "cs231n" sin(t) (the CS231n case study).
     """
     _check_counts("spiral", n_per_class=n_per_class, n_classes=n_classes)
+    noise = real_number(noise, "noise", "spiral", low=0)
     if kind not in SPIRAL_KINDS:
         raise ValueError(f"spiral: expected kind in {sorted(SPIRAL_KINDS)}, got {kind!r}")
     # One draw of n_per_class normals per class, in class order: the books' stream, in one call.
-    jitter = as_rng(rng).standard_normal((n_classes, n_per_class)).astype(dtype) * noise  # (C, n)
+    jitter = as_rng(rng, "spiral").standard_normal((n_classes, n_per_class)).astype(dtype) * noise  # (C, n)
     r = np.linspace(0.0, 1, n_per_class)  # (n,)
     start = 4.0 * np.arange(n_classes)
     t = np.linspace(start, start + 4, n_per_class, axis=1) + jitter  # (C, n)
@@ -42,7 +43,7 @@ def spiral(n_per_class=100, n_classes=3, kind="nnfs", rng=0, noise=0.2, dtype=np
 def vertical(n_per_class=100, n_classes=3, rng=0, dtype=np.float64):
     """Vertical blobs (the nnfs book's easy data) -> X: (N, 2), y: (N,)."""
     _check_counts("vertical", n_per_class=n_per_class, n_classes=n_classes)
-    z = as_rng(rng).standard_normal((n_classes, 2, n_per_class)).astype(dtype) * 0.1  # (C, 2, n)
+    z = as_rng(rng, "vertical").standard_normal((n_classes, 2, n_per_class)).astype(dtype) * 0.1  # (C, 2, n)
     centre = np.stack([np.arange(n_classes) / 3, np.full(n_classes, 0.5)], axis=1)[:, :, None]  # (C, 2, 1)
     X = (z + centre).transpose(0, 2, 1).reshape(-1, 2).astype(dtype)
     return X, np.repeat(np.arange(n_classes), n_per_class)
@@ -58,10 +59,12 @@ def sine(n=1000, dtype=np.float64):
 def sine_regression(n=100, amplitude=20.0, noise=0.0, rng=0, dtype=np.float64):
     """x in [0, 1) on a grid of n points -> X: (n, 1), y = amplitude * sin(2 pi x) (+ noise): (n, 1)."""
     _check_counts("sine_regression", n=n)
+    amplitude = real_number(amplitude, "amplitude", "sine_regression")
+    noise = real_number(noise, "noise", "sine_regression", low=0)
     X = (np.arange(n) / n).reshape(-1, 1).astype(dtype)
     y = amplitude * np.sin(2 * np.pi * X)
     if noise:
-        y = y + noise * as_rng(rng).standard_normal(y.shape).astype(dtype)
+        y = y + noise * as_rng(rng, "sine_regression").standard_normal(y.shape).astype(dtype)
     return X, y
 
 
@@ -108,16 +111,22 @@ def digits():
 
 
 def train_test_split(X, y, test_fraction=0.2, rng=0):
-    """Disjoint split: a seeded permutation, so no sample is in both parts -> X_train, X_test, y_train, y_test."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: expected test_fraction in (0, 1), got {test_fraction!r}")
+    """X: (N, ...), y: (N, ...) -> X_train, X_test, y_train, y_test: a disjoint split by a seeded permutation.
+
+    Lists are accepted and converted with np.asarray, so the parts come back as arrays.
+    """
+    where = "train_test_split"
+    test_fraction = real_number(test_fraction, "test_fraction", where, low=0, high=1, low_open=True, high_open=True)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"{where}: expected X and y with one entry per sample, got shapes {X.shape} and {y.shape}")
     N = len(X)
     if len(y) != N:
         raise ValueError(f"train_test_split: expected as many labels as samples ({N}), got {len(y)}")
     n_test = int(round(test_fraction * N))
     if not 0 < n_test < N:
         raise ValueError(f"train_test_split: {test_fraction} of {N} samples leaves one part empty")
-    order = as_rng(rng).permutation(N)
+    order = as_rng(rng, where).permutation(N)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -127,6 +136,7 @@ class Standardizer:
 
     def fit(self, X):
         X = check_2d(as_float_array(X, "X", "Standardizer.fit"), "X", "Standardizer.fit")
+        check_finite(X, "X", "Standardizer.fit")
         self.mean = X.mean(axis=0)  # (D,)
         self.std = X.std(axis=0)  # (D,)
         self.std[self.std == 0] = 1.0  # a constant feature stays 0 instead of becoming NaN
@@ -137,6 +147,7 @@ class Standardizer:
             raise RuntimeError("Standardizer.transform: call fit on the training data first")
         where = "Standardizer.transform"
         X = check_2d(as_float_array(X, "X", where), "X", where, cols=len(self.mean))
+        check_finite(X, "X", where)
         return (X - self.mean) / self.std
 
     def fit_transform(self, X):

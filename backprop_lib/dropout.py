@@ -6,6 +6,8 @@ by 1 / (1 - p), so the expected output equals the input and eval mode needs no c
 at test time dropout is simply the identity.
 """
 
+import numbers
+
 import numpy as np
 
 from ._random import as_rng
@@ -13,7 +15,7 @@ from ._validate import as_float_array, check_finite
 
 
 def _check_p(p, where):
-    if isinstance(p, bool) or not np.isscalar(p) or not np.isreal(p) or not 0 <= p < 1:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
         raise ValueError(
             f"{where}: expected the drop probability p in [0, 1) (0 drops nothing; 1 would drop everything), got {p!r}"
         )
@@ -36,7 +38,7 @@ def dropout_forward(x, p, rng):
     where = "dropout_forward"
     x = _check_x(x, "x", where)
     p = _check_p(p, where)
-    mask = as_rng(rng).random(x.shape) >= p  # (N, H): True with probability 1 - p
+    mask = as_rng(rng, where).random(x.shape) >= p  # (N, H): True with probability 1 - p
     out = x * mask / (1 - p)  # (N, H)
     return out, (mask, p)
 
@@ -63,7 +65,7 @@ class Dropout:
 
     def __init__(self, p, rng=None):
         self.p = _check_p(p, "Dropout")
-        self.rng = as_rng(rng)
+        self.rng = as_rng(rng, "Dropout")
         self.training = True
         self.cache = None
 

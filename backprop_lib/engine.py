@@ -26,6 +26,8 @@ Step = namedtuple("Step", "node grad sent grads")
 def _number(x, where, what="a real number (int or float)"):
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{where}: expected {what}, got {type(x).__name__}: {x!r:.60}")
+    if not math.isfinite(x):
+        raise ValueError(f"{where}: expected a finite number, got {x!r}")
     return float(x)
 
 
@@ -35,6 +37,9 @@ def _lift(x, op):  # a plain number becomes a new leaf
 
 class Value:
     def __init__(self, data, parents=(), local=(), rules=(), op="", label=""):
+        if parents and isinstance(data, float) and not math.isfinite(data):
+            raise OverflowError(f"Value {op}: the result is {data} (it overflowed a float, whose largest "
+                                "value is about 1.8e308); scale the inputs down")
         self.data, self.grad = _number(data, "Value"), 0.0
         self.parents = tuple(parents)
         for p in self.parents:
@@ -82,7 +87,11 @@ class Value:
         if a == 0 and k < 1 and k != 0:
             raise ZeroDivisionError(f"Value ** {k:g}: the derivative at 0 is infinite")
         local = k * a ** (k - 1) if k != 0 else 0.0  # 0 ** -1 would raise for the constant x ** 0
-        return Value(a**k, (self,), (local,), (f"{k:g}·{{0}}^({k:g} − 1)",), f"**{k:g}")
+        try:
+            result = a**k
+        except OverflowError:
+            raise OverflowError(f"Value ** {k:g}: {a:g} ** {k:g} overflows a float; scale the input down") from None
+        return Value(result, (self,), (local,), (f"{k:g}·{{0}}^({k:g} − 1)",), f"**{k:g}")
 
     def __neg__(self):
         return Value(-self.data, (self,), (-1.0,), ("−1",), "neg")
@@ -107,6 +116,9 @@ class Value:
         return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), ("1[{0} > 0]",), "relu")
 
     def exp(self):
+        if self.data > 709.78:  # math.exp would raise a bare "math range error"
+            raise OverflowError(f"Value.exp: exp({self.data:g}) overflows a float (the largest exponent is "
+                                "about 709.78); scale the input down")
         e = math.exp(self.data)
         return Value(e, (self,), (e,), ("{out}",), "exp")
 

@@ -7,7 +7,7 @@ difference itself, and a correct gradient looks wrong.
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array
+from ._validate import as_float_array, check_finite, real_number
 
 TOLERANCE = 1e-7  # a right float64 gradient gives about 1e-10 (see rel_error)
 GRADIENT_FLOOR = 1e-8  # entries this small are indistinguishable from 0 by central differences
@@ -20,6 +20,7 @@ def _require_float64(x, name, where):
             f"{where}: expected {name} in float64, got {x.dtype}; numerical gradients need float64 "
             f"(use {name}.astype(np.float64))"
         )
+    check_finite(x, name, where)
     return x
 
 
@@ -33,6 +34,8 @@ def rel_error(a, b):
     a, b = as_float_array(a, "a", "rel_error", np.float64), as_float_array(b, "b", "rel_error", np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: expected arrays of one shape, got {a.shape} and {b.shape}")
+    check_finite(a, "a", "rel_error")
+    check_finite(b, "b", "rel_error")
     if a.size == 0:
         return 0.0
     # Two arrays that are both rounding noise around 0 (a gradient that is exactly 0, say) agree:
@@ -41,7 +44,7 @@ def rel_error(a, b):
     return float(np.abs(a - b).max() / scale)
 
 
-def _central_differences(f, x, h, slope):
+def _central_differences(f, x, h, slope, where):
     """Nudge each entry of x by +h and -h in turn; slope(f(x + h), f(x - h)) gives that entry's derivative."""
     grad = np.zeros_like(x)
     # One entry at a time: this is a checker, run on small inputs, not a hot path.
@@ -52,6 +55,9 @@ def _central_differences(f, x, h, slope):
         x[i] = old - h
         neg = np.array(f(x), dtype=np.float64)
         x[i] = old
+        if not (np.isfinite(pos).all() and np.isfinite(neg).all()):
+            raise ValueError(f"{where}: f returned a NaN or an infinite value with x{list(i)} nudged by h = {h:g}; "
+                             "a numerical gradient needs a finite f around x")
         grad[i] = slope(pos, neg)
     return grad
 
@@ -65,7 +71,8 @@ def numerical_gradient(f, x, h=1e-5):
     if not callable(f):
         raise TypeError(f"numerical_gradient: expected f as a function of x, got {type(f).__name__}")
     x = _require_float64(x, "x", "numerical_gradient")
-    return _central_differences(f, x, h, lambda pos, neg: (pos - neg) / (2 * h))
+    h = real_number(h, "h", "numerical_gradient", low=0, low_open=True)
+    return _central_differences(f, x, h, lambda pos, neg: (pos - neg) / (2 * h), "numerical_gradient")
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
@@ -80,7 +87,10 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     dout = as_float_array(dout, "dout", "numerical_gradient_array", np.float64)
     if dout.shape != np.shape(f(x)):
         raise ValueError(f"numerical_gradient_array: expected dout of f(x)'s shape {np.shape(f(x))}, got {dout.shape}")
-    return _central_differences(f, x, h, lambda pos, neg: np.sum((pos - neg) * dout) / (2 * h))
+    h = real_number(h, "h", "numerical_gradient_array", low=0, low_open=True)
+    check_finite(dout, "dout", "numerical_gradient_array")
+    return _central_differences(f, x, h, lambda pos, neg: np.sum((pos - neg) * dout) / (2 * h),
+                                "numerical_gradient_array")
 
 
 class GradCheckReport(dict):
@@ -120,7 +130,7 @@ def check_layer(layer, X, rng=0, h=1e-5, tol=TOLERANCE):
     for name, p in layer.params.items():
         _require_float64(p, name, where)
     out = layer.forward(X)
-    dout = as_rng(rng).standard_normal(out.shape)
+    dout = as_rng(rng, where).standard_normal(out.shape)
     dX = layer.backward(dout)
     analytic = {"X": dX, **{k: v.copy() for k, v in layer.grads.items()}}
     errors = {"X": rel_error(dX, numerical_gradient_array(layer.forward, X, dout, h))}
@@ -177,7 +187,7 @@ def check_forward_backward(forward, backward, x, rng=0, h=1e-5, tol=TOLERANCE):
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"{where}: expected forward(x) to return (out, cache), got {type(result).__name__}")
     out, cache = result
-    dout = as_rng(rng).standard_normal(np.shape(out))
+    dout = as_rng(rng, where).standard_normal(np.shape(out))
     dx = backward(dout, cache)
     if isinstance(dx, tuple):  # (dx, dW, db): the input gradient comes first
         dx = dx[0]

@@ -70,7 +70,7 @@ def init_weights(D, H, init="he", rng=None):
     std = init_std(init, D, H)
     if init in INITS:
         return _library_init_weights(D, H, init, rng)
-    draw = as_rng(rng).standard_normal((D, H))  # drawn even for "zeros", so the stream stays aligned
+    draw = as_rng(rng, "init_weights").standard_normal((D, H))  # drawn even for "zeros", so the stream stays aligned
     return std * draw
 
 
@@ -88,14 +88,19 @@ def deep_stack(X, weights, activation, dout):
     if not weights:
         raise ValueError(f"{where}: expected at least one weight matrix, got none")
     width = X.shape[1]
+    checked = []
     for i, W in enumerate(weights):
-        W = np.asarray(W)
+        W = as_float_array(W, f"weights[{i}]", where)
         if W.ndim != 2 or W.shape[0] != width:
             raise ValueError(f"{where}: expected weights[{i}] of shape ({width}, H), got {W.shape}")
+        check_finite(W, f"weights[{i}]", where)
+        checked.append(W)
         width = W.shape[1]
+    weights = checked
     dout = as_float_array(dout, "dout", where)
     if dout.shape != (X.shape[0], width):
         raise ValueError(f"{where}: expected dout of shape (N, H) = {(X.shape[0], width)}, got {dout.shape}")
+    check_finite(dout, "dout", where)
     forward, backward = ACTIVATIONS[activation]
     h, activations, caches = X, [], []
     for W in weights:
@@ -140,4 +145,9 @@ def layer_statistics(depth=10, activation="tanh", init="lecun", width=128, n_sam
 
 def layer_stds(arrays):
     """A list of L arrays -> (L,): the standard deviation of every entry of each."""
-    return np.array([float(np.std(a)) for a in arrays])
+    stds = []
+    for i, a in enumerate(arrays):
+        a = as_float_array(a, f"arrays[{i}]", "layer_stds")
+        check_finite(a, f"arrays[{i}]", "layer_stds")
+        stds.append(float(np.std(a)))
+    return np.array(stds)

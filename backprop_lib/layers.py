@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._random import as_rng
-from ._validate import as_float_array, float_input, gradient_like, positive_int
+from ._validate import as_float_array, check_finite, float_dtype, float_input, gradient_like, positive_int
 
 INITS = ("nnfs", "lecun", "glorot", "he")
 # "xavier" names Glorot's scheme in PyTorch (xavier_normal_) and Keras (glorot_normal), and Var(w) = 1/D
@@ -22,12 +22,14 @@ def check_init(init, choices, where):
 def dense_forward(X, W, b):
     """X: (N, D), W: (D, H), b: (H,) -> out: (N, H), cache = (X, W)."""
     where = "dense_forward"
-    W = as_float_array(W, "W", where)  # parameters: shape and type checked here, their finiteness by fit's loss
+    W = as_float_array(W, "W", where)
     if W.ndim != 2:
         raise ValueError(f"{where}: expected W of shape (D, H) (2-D), got shape {W.shape}")
     b = as_float_array(b, "b", where)
     if b.shape != (W.shape[1],):
         raise ValueError(f"{where}: expected b of shape (H,) = ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
+    check_finite(W, "W", where)
+    check_finite(b, "b", where)
     X = float_input(X, "X", where, cols=W.shape[0])
     out = X @ W  # (N, H)
     out += b  # broadcast over the N rows
@@ -44,19 +46,20 @@ def dense_backward(dout, cache, input_grad=True):
     return dX, dW, db
 
 
-def init_weights(n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64):
+def init_weights(n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64, where="init_weights"):
     """Initial W: (D, H) drawn from `rng`.
 
     "nnfs": 0.01 * standard normal, as in the nnfs book and CS231n;
     "lecun": standard normal * sqrt(1 / D); "glorot": standard normal * sqrt(2 / (D + H));
     "he": standard normal * sqrt(2 / D).
     """
-    n_inputs = positive_int(n_inputs, "n_inputs", "init_weights")
-    n_outputs = positive_int(n_outputs, "n_outputs", "init_weights")
-    check_init(init, INITS, "init_weights")
+    n_inputs = positive_int(n_inputs, "n_inputs", where)
+    n_outputs = positive_int(n_outputs, "n_outputs", where)
+    check_init(init, INITS, where)
+    dtype = float_dtype(dtype, where)
     scale = {"nnfs": 0.01, "lecun": (1.0 / n_inputs) ** 0.5, "glorot": (2.0 / (n_inputs + n_outputs)) ** 0.5,
              "he": (2.0 / n_inputs) ** 0.5}[init]
-    draw = as_rng(rng).standard_normal((n_inputs, n_outputs))
+    draw = as_rng(rng, where).standard_normal((n_inputs, n_outputs))
     # Cast the draws before scaling (a Python float keeps the dtype), as the nnfs book does,
     # so its numbers come out to the last digit.
     return scale * draw.astype(dtype)
@@ -74,20 +77,22 @@ class Dense:
     def __init__(self, n_inputs, n_outputs, init="nnfs", rng=None, dtype=np.float64, W=None, b=None):
         self.n_inputs = positive_int(n_inputs, "n_inputs", "Dense")
         self.n_outputs = positive_int(n_outputs, "n_outputs", "Dense")
-        self.dtype = np.dtype(dtype)
         where = f"{self}"
+        self.dtype = float_dtype(dtype, where)
         if W is None:
-            W = init_weights(self.n_inputs, self.n_outputs, init, rng, self.dtype)
+            W = init_weights(self.n_inputs, self.n_outputs, init, rng, self.dtype, where)
         else:
             W = as_float_array(W, "W", where, self.dtype).copy()
             if W.shape != (self.n_inputs, self.n_outputs):
                 raise ValueError(f"{where}: expected W of shape {(self.n_inputs, self.n_outputs)}, got {W.shape}")
+            check_finite(W, "W", where)
         if b is None:
             b = np.zeros(self.n_outputs, dtype=self.dtype)
         else:
             b = as_float_array(b, "b", where, self.dtype).reshape(-1).copy()
             if b.shape != (self.n_outputs,):
                 raise ValueError(f"{where}: expected b of shape ({self.n_outputs},), got {b.shape}")
+            check_finite(b, "b", where)
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.cache = None

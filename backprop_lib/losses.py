@@ -42,6 +42,14 @@ def _probs_and_labels(probs, y, where):
             f"{where}: expected probabilities in [0, 1], got values from {low:.4g} to {high:.4g}; "
             "pass softmax(logits), or use softmax_cross_entropy(logits, y) on the logits"
         )
+    sums = probs.sum(axis=1)  # (N,)
+    off = np.abs(sums - 1) > 1e-3  # loose enough for float32 and rounded hand-written rows
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"{where}: expected each row of probs to sum to 1 (a softmax output), got row {row} summing to "
+            f"{sums[row]:.4g}; pass softmax(logits), or use softmax_cross_entropy(logits, y) on the logits"
+        )
     return probs, check_labels(y, probs.shape[0], probs.shape[1], where)
 
 
@@ -50,10 +58,16 @@ def _as_one_hot(y, n_classes, dtype):
 
 
 def cross_entropy(probs, y, eps=EPS):
-    """probs: (N, C), y: (N,) or one-hot (N, C) -> mean of -log(p of the right class), p clipped to [eps, 1 - eps]."""
+    """probs: (N, C), y: (N,) or one-hot (N, C) -> the mean over the batch of -sum_c y_c log(p_c).
+
+    p is clipped to [eps, 1 - eps] first.
+
+    With integer or one-hot labels this is -log(p of the right class); with soft labels (rows
+    of y that are distributions) every class counts with its weight, as `cross_entropy_backward` assumes.
+    """
     probs, y = _probs_and_labels(probs, y, "cross_entropy")
-    p = (np.clip(probs, eps, 1 - eps) * _as_one_hot(y, probs.shape[1], probs.dtype)).sum(axis=1)  # (N,)
-    return float(-np.log(p).mean())
+    onehot = _as_one_hot(y, probs.shape[1], probs.dtype)  # (N, C)
+    return float(-(onehot * np.log(np.clip(probs, eps, 1 - eps))).sum(axis=1).mean())
 
 
 def cross_entropy_backward(probs, y, eps=EPS):
@@ -168,9 +182,13 @@ def binary_cross_entropy_backward(probs, target, eps=EPS):
 def l2_penalty(weights, reg):
     """0.5 * reg * sum of squared weights over a list of arrays (biases are usually left out)."""
     reg = real_number(reg, "reg", "l2_penalty", low=0)
+    if isinstance(weights, (np.ndarray, str)) or not hasattr(weights, "__iter__"):
+        raise TypeError(f"l2_penalty: expected weights as a list of arrays, got {type(weights).__name__}; "
+                        "for one matrix W use [W]")
     total = 0.0
-    for W in weights:
-        W = as_float_array(W, "W", "l2_penalty")
+    for i, W in enumerate(weights):
+        W = as_float_array(W, f"weights[{i}]", "l2_penalty")
+        check_finite(W, f"weights[{i}]", "l2_penalty")
         total += float((W * W).sum())
     return 0.5 * reg * total
 
@@ -178,7 +196,9 @@ def l2_penalty(weights, reg):
 def l2_grad(W, reg):
     """Gradient of 0.5 * reg * sum(W**2) with respect to W: reg * W."""
     reg = real_number(reg, "reg", "l2_grad", low=0)
-    return reg * as_float_array(W, "W", "l2_grad")
+    W = as_float_array(W, "W", "l2_grad")
+    check_finite(W, "W", "l2_grad")
+    return reg * W
 
 
 class Loss:
@@ -194,8 +214,9 @@ class Loss:
 
     def forward(self, pred, y):
         """pred: (N, C), y: the targets -> the mean loss over the batch."""
-        self.cache = (pred, y)
-        return self.fn(pred, y)
+        loss = self.fn(pred, y)  # checks pred and y
+        self.cache = (np.array(pred), np.array(y))  # copies: editing pred later must not change backward
+        return loss
 
     def backward(self):
         """-> dpred: (N, C), the gradient of the last forward's loss."""
@@ -215,7 +236,7 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self):
         if self.cache is None:
             raise RuntimeError(f"{self}.backward: call forward before backward")
-        return self.cache
+        return self.cache.copy()  # a copy: editing it must not change the next backward
 
 
 class CrossEntropy(Loss):

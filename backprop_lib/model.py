@@ -3,14 +3,14 @@
 import numpy as np
 
 from ._random import as_rng
-from ._validate import all_finite, as_float_array, check_batch, check_labels, float_input, positive_int, real_number
-from .activations import Activation, ReLU, get_activation
+from ._validate import as_float_array, check_batch, check_finite, check_labels, positive_int, real_number, trusted
+from .activations import Activation, get_activation
 from .layers import Dense
-from .losses import SoftmaxCrossEntropy, l2_penalty, softmax_cross_entropy
+from .losses import SoftmaxCrossEntropy, l2_penalty
 
 
 class TrainingDivergedError(RuntimeError):
-    """Raised by `fit` when the loss stops being a finite number or explodes."""
+    """Raised by `fit` when the loss stops being a finite number, explodes or sticks far above its best."""
 
 
 class History(dict):
@@ -30,9 +30,15 @@ class Sequential:
     `backward()` fills every layer's gradients. `params()` and `grads()` name them like
     "dense1.W". `train()` and `eval()` switch layers that behave differently in training
     (dropout, batch norm) between the two modes.
+
+    X is checked once, where it comes in (`forward`, `loss`, `fit`); the arrays the layers
+    hand each other on the way are not tested for NaN again. y is checked by the loss.
     """
 
     def __init__(self, layers, loss=None, reg=0.0):
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Sequential: expected a list of layers such as [bl.Dense(2, 3), bl.ReLU()], "
+                            f"got {type(layers).__name__}: {layers!r:.80}")
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Sequential: expected at least one layer, got none")
@@ -45,21 +51,16 @@ class Sequential:
         if not (hasattr(self.loss_fn, "forward") and hasattr(self.loss_fn, "backward")):
             raise TypeError(f"Sequential: expected a loss with forward and backward, got {self.loss_fn!r}")
         self.reg = real_number(reg, "reg", "Sequential", low=0)
-        self.names = []
-        counts = {}
+        self.names, counts = [], {}
         for layer in self.layers:
             kind = type(layer).__name__.lower()
             counts[kind] = counts.get(kind, 0) + 1
             self.names.append(f"{kind}{counts[kind]}")
         _check_dense_chain(self.layers)
-        with_params = [i for i, layer in enumerate(self.layers) if layer.params]
-        # Layers before the first one with parameters need no backward pass (X is data), and
-        # that layer need not compute dL/dX either, where its backward lets us say so.
-        self._first = with_params[0] if with_params else len(self.layers)
-        self._skip_dx = with_params and _takes_input_grad(self.layers[self._first])
-        kinds = [type(layer) for layer in self.layers]
-        self._relu_mlp = (type(self.loss_fn) is SoftmaxCrossEntropy and len(kinds) % 2 == 1
-                          and kinds[0::2] == [Dense] * len(kinds[0::2]) and kinds[1::2] == [ReLU] * len(kinds[1::2]))
+        # The first layer with parameters need not compute dL/dX of the data (nor anything below it).
+        with_params = [i for i, layer in enumerate(self.layers) if layer.params] or [len(self.layers)]
+        self._first = with_params[0]
+        self._skip_dx = self._first < len(self.layers) and _takes_input_grad(self.layers[self._first])
         self.training = True
 
     def __repr__(self):
@@ -83,8 +84,12 @@ class Sequential:
     # -- forward and backward ----------------------------------------------------------------
     def forward(self, X):
         """X: (N, D) -> out: (N, C), the last layer's output (logits for a classifier)."""
-        for layer in self.layers:
-            X = layer.forward(X)
+        return self._forward(_check_X(X, "Sequential.forward"))
+
+    def _forward(self, X):
+        with trusted():  # X was checked at the door: the layers' outputs need no NaN test
+            for layer in self.layers:
+                X = layer.forward(X)
         return X
 
     def weights(self):
@@ -93,21 +98,26 @@ class Sequential:
 
     def loss(self, X, y):
         """Forward pass and loss (data loss + L2 penalty) as a float; call `backward()` next."""
-        self.out = self.forward(X)
-        loss = self.loss_fn.forward(self.out, y)
+        return self._loss(_check_X(X, "Sequential.loss"), y)
+
+    def _loss(self, X, y):
+        self.out = self._forward(X)
+        loss = self.loss_fn.forward(self.out, y)  # checks y, and the outputs: an overflow shows here
         if self.reg:
-            loss += l2_penalty(self.weights(), self.reg)
+            with trusted():
+                loss += l2_penalty(self.weights(), self.reg)
         return loss
 
     def backward(self):
         """Fill every layer's `grads` from the last `loss` call."""
-        dout = self.loss_fn.backward()
-        for i in range(len(self.layers) - 1, self._first - 1, -1):
-            layer = self.layers[i]
-            if i == self._first and self._skip_dx:
-                layer.backward(dout, input_grad=False)  # nobody needs dL/dX of the data
-            else:
+        with trusted():
+            dout = self.loss_fn.backward()
+            for layer in self.layers[:self._first:-1]:
                 dout = layer.backward(dout)
+            if self._skip_dx:
+                self.layers[self._first].backward(dout, input_grad=False)  # nobody needs dL/dX of the data
+            elif self._first < len(self.layers):
+                self.layers[self._first].backward(dout)
         if self.reg:
             for layer in self.layers:
                 if "W" in layer.params:
@@ -136,74 +146,16 @@ class Sequential:
         return _accuracy(self.forward(X), y, "Sequential.accuracy")
 
     def train_step(self, X, y, optimizer):
-        """One forward, backward and update on (X, y); returns the loss before the update.
+        """One forward, backward and update on (X, y); returns the loss before the update."""
+        _check_optimizer(optimizer, "Sequential.train_step")
+        return self._step(_check_X(X, "Sequential.train_step"), y, optimizer)
 
-        For Dense, ReLU, ..., Dense with softmax cross-entropy (what `mlp` builds by default)
-        the forward and backward run in the model's own in-place loop, `_relu_mlp_step`,
-        with the same numbers (equal entry by entry); every other model goes layer by layer.
-        """
-        if not hasattr(optimizer, "step"):
-            raise TypeError(f"Sequential.train_step: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
-        loss = self._relu_mlp_step(X, y) if self._relu_mlp else None
-        if loss is None:  # any other model, or a batch the fast loop leaves to the layers
-            loss = self.loss(X, y)
-            self.backward()
+    def _step(self, X, y, optimizer, watch=None):
+        loss = self._loss(X, y)
+        if watch is not None:
+            watch(loss)  # fit's divergence rule, before a diverged loss updates anything
+        self.backward()
         optimizer.step(self.params(), self.grads())
-        return loss
-
-    def _relu_mlp_step(self, X, y):
-        """`loss(X, y)` then `backward()` for Dense, ReLU, ..., Dense + SoftmaxCrossEntropy, in place.
-
-        The model's own loop, and its only shortcut: the layers' formulas in the layers' order
-        (so the same numbers), but working in place on the arrays this step creates, and
-        checking X once at the door (the loss checks the labels and the logits) instead of
-        every array between layers again. ReLU is written x * (x > 0), its mask kept for the
-        backward pass: the same values as max(x, 0) (a negative x gives -0.0, equal to 0),
-        and an overflow in a hidden layer stays visible in the logits (-inf * 0 is NaN), so
-        one check of the logits covers every layer. It leaves every cache and gradient as
-        the layers would. It returns None, and the layers do the step (their checks then say
-        where it went wrong), for one-hot labels, X of another dtype, or logits that are not
-        finite (the loss's check finds them).
-        """
-        first, last = self.layers[0], self.layers[-1]
-        if getattr(X, "dtype", None) != first.dtype or getattr(y, "ndim", 1) != 1:
-            return None
-        x = float_input(X, "X", "dense_forward", cols=first.n_inputs)
-        masks = []  # one per ReLU: where its input is > 0
-        with np.errstate(invalid="ignore"):  # an overflow turns quietly into NaN here: the loss finds it
-            for layer in self.layers[:-1]:
-                if type(layer) is ReLU:
-                    masks.append(x > 0)
-                    x *= masks[-1]  # x was made by the Dense before it: nobody else holds it
-                    layer.cache = x
-                else:
-                    layer.cache = (x, layer.params["W"])
-                    x = x @ layer.params["W"]  # (N, H)
-                    x += layer.params["b"]
-            last.cache = (x, last.params["W"])
-            self.out = logits = x @ last.params["W"]  # (N, C)
-            logits += last.params["b"]
-        try:
-            loss, dout, self.loss_fn.probs = softmax_cross_entropy(logits, y)  # what SoftmaxCrossEntropy calls
-        except ValueError:
-            if all_finite(logits):
-                raise  # the labels: the layers would give the same error
-            return None  # an overflow on the way: the layers' checks name where
-        self.loss_fn.cache = dout
-        if self.reg:
-            loss += l2_penalty(self.weights(), self.reg)
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            if type(layer) is ReLU:
-                dout *= masks.pop()  # dout was made by the Dense after it
-            else:
-                x, W = layer.cache
-                dW = x.T @ dout  # (D, H)
-                if self.reg:
-                    dW += self.reg * W
-                layer.grads["W"], layer.grads["b"] = dW, dout.sum(axis=0)
-                if i:
-                    dout = dout @ W.T  # (N, D)
         return loss
 
     def fit(self, X, y, optimizer, epochs=1, batch_size=None, rng=None, progress=True, desc="training",
@@ -214,18 +166,21 @@ class Sequential:
         samples in an order drawn from `rng`. The loss and accuracy recorded for an epoch are
         means over its batches, measured before each update.
 
-        Divergence: raises `TrainingDivergedError`, naming the step, when a step's loss is not
-        finite or exceeds DIVERGENCE_FACTOR (10) times the first step's loss plus 1.
+        Divergence: raises `TrainingDivergedError`, naming the step or epoch, when
+          - a step's loss is not finite (NaN or inf), or
+          - a step's loss exceeds DIVERGENCE_FACTOR (10) times the first step's loss, plus 1, or
+          - the epoch loss has stayed above PLATEAU_FACTOR (3) times the best epoch loss so far,
+            plus 1, for PLATEAU_EPOCHS (20) epochs in a row: a bounded loss (sigmoid and binary
+            cross-entropy at too large a learning rate) jumps up and sticks there, never growing
+            tenfold.
 
         progress shows a tqdm bar where tqdm is installed (nothing otherwise).
         callback(epoch, model, history), if given, runs after every epoch: use it to keep
         snapshots (`model.params()` copied) or to redraw a plot while training runs.
         """
         where = "Sequential.fit"
-        if not hasattr(optimizer, "step"):
-            raise TypeError(f"{where}: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
-        X = as_float_array(X, "X", where)
-        check_batch(X, "X", where)
+        _check_optimizer(optimizer, where)
+        X = _check_X(X, where)
         y = np.asarray(y)
         if y.ndim == 0 or len(y) != len(X):
             raise ValueError(f"{where}: expected one label or target per sample ({len(X)}), got shape {y.shape}")
@@ -235,51 +190,36 @@ class Sequential:
         if callback is not None and not callable(callback):
             raise TypeError(f"{where}: expected callback as a function (epoch, model, history), got {callback!r}")
         N = X.shape[0]
-        full_batch = batch_size is None or batch_size >= N
-        if not full_batch:
-            rng = as_rng(rng if rng is not None else 0)
+        rng = as_rng(0 if rng is None else rng, where)
         history = History(epoch=[], loss=[])
         classify = getattr(self.loss_fn, "classification", True)
         if classify:
             history["accuracy"] = []
+        watch = _DivergenceWatch(optimizer)
         bar = _progress(epochs, desc) if progress else None
-        step, first = 0, None
         try:
             for epoch in range(1, epochs + 1):
-                if full_batch:
-                    batches = [None]
+                if batch_size is None or batch_size >= N:
+                    batches = [slice(None)]
                 else:
                     batches = np.array_split(rng.permutation(N), range(batch_size, N, batch_size))
                 losses, accs = [], []
+                watch.now = epoch
                 for rows in batches:
-                    Xb, yb = (X, y) if rows is None else (X[rows], y[rows])
-                    step += 1
-                    loss = self.train_step(Xb, yb, optimizer)
-                    if first is None:
-                        first = loss
-                    if diverged(loss, first):
-                        raise TrainingDivergedError(
-                            f"training diverged at step {step} (epoch {epoch}): the loss became {loss:.4g}, "
-                            f"up from {first:.4g} at the first step; the learning rate "
-                            f"{getattr(optimizer, 'lr', float('nan')):g} is probably too large, "
-                            "try one ten times smaller"
-                        )
+                    with trusted():  # X was checked above; a NaN born inside shows as a NaN loss
+                        loss = self._step(X[rows], y[rows], optimizer, watch.step)
                     losses.append(loss)
                     if classify:
-                        accs.append(_accuracy(self.out, yb, where))
+                        accs.append(_accuracy(self.out, y[rows], where, checked=True))
                 history["epoch"].append(epoch)
                 history["loss"].append(float(np.mean(losses)))
                 if classify:
                     history["accuracy"].append(float(np.mean(accs)))
+                watch.end_epoch(history["loss"][-1])
                 if callback is not None:
                     callback(epoch, self, history)
                 if bar is not None:
-                    bar.update(1)
-                    if epoch % max(1, epochs // 50) == 0 or epoch == epochs:
-                        post = {"loss": f"{history['loss'][-1]:.4f}"}
-                        if classify:
-                            post["acc"] = f"{history['accuracy'][-1]:.3f}"
-                        bar.set_postfix(post, refresh=False)
+                    _show(bar, history, epoch, epochs)
         finally:
             if bar is not None:
                 bar.close()
@@ -287,11 +227,62 @@ class Sequential:
 
 
 DIVERGENCE_FACTOR = 10
+PLATEAU_FACTOR = 3
+PLATEAU_EPOCHS = 20
 
 
 def diverged(loss, first):
-    """The rule `fit` uses: a loss that is not finite, or above DIVERGENCE_FACTOR * first + 1."""
+    """The step rule `fit` uses: a loss that is not finite, or above DIVERGENCE_FACTOR * first + 1."""
     return not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * abs(first) + 1
+
+
+class _DivergenceWatch:
+    """`fit`'s divergence rule (see its docstring), fed one step loss and one epoch loss at a time."""
+
+    def __init__(self, optimizer):
+        self.lr = getattr(optimizer, "lr", float("nan"))
+        self.steps, self.first, self.best, self.above = 0, None, None, 0
+        self.now = 1  # the epoch under way
+
+    def _fail(self, what):
+        raise TrainingDivergedError(f"training diverged {what}; the learning rate {self.lr:g} is probably "
+                                    "too large, try one ten times smaller")
+
+    def step(self, loss):
+        self.steps += 1
+        if self.first is None:
+            self.first = loss
+        if diverged(loss, self.first):
+            self._fail(f"at step {self.steps} (epoch {self.now}): the loss became {loss:.4g}, "
+                       f"up from {self.first:.4g} at the first step")
+
+    def end_epoch(self, loss):
+        self.best = loss if self.best is None else min(self.best, loss)
+        self.above = self.above + 1 if loss > PLATEAU_FACTOR * self.best + 1 else 0
+        if self.above >= PLATEAU_EPOCHS:
+            self._fail(f"at epoch {self.now}: the loss has stayed above {PLATEAU_FACTOR} x its best "
+                       f"{self.best:.4g} + 1 for {PLATEAU_EPOCHS} epochs (now {loss:.4g})")
+
+
+def _check_X(X, where):
+    X = as_float_array(X, "X", where)
+    check_batch(X, "X", where)
+    check_finite(X, "X", where)
+    return X
+
+
+def _check_optimizer(optimizer, where):
+    if not hasattr(optimizer, "step"):
+        raise TypeError(f"{where}: expected an optimizer such as bl.SGD(0.1), got {optimizer!r}")
+
+
+def _show(bar, history, epoch, epochs):
+    bar.update(1)
+    if epoch % max(1, epochs // 50) == 0 or epoch == epochs:
+        post = {"loss": f"{history['loss'][-1]:.4f}"}
+        if "accuracy" in history:
+            post["acc"] = f"{history['accuracy'][-1]:.3f}"
+        bar.set_postfix(post, refresh=False)
 
 
 def _takes_input_grad(layer):
@@ -316,11 +307,15 @@ def _check_dense_chain(layers):
             last = None  # a layer that may change the width: nothing to compare across it
 
 
-def _accuracy(out, y, where):
-    """out: (N, C) model outputs, y: (N,) labels, (N, C) one-hot or (N, 1) 0/1 targets -> fraction right."""
+def _accuracy(out, y, where, checked=False):
+    """out: (N, C) model outputs, y: (N,) labels, (N, C) one-hot or (N, 1) 0/1 targets -> fraction right.
+
+    checked: y has passed the loss's checks already (inside `fit`).
+    """
     if out.shape[1] == 1:
         return float(((out[:, 0] > 0.5) == (np.asarray(y).reshape(-1) > 0.5)).mean())
-    y = check_labels(y, out.shape[0], out.shape[1], where)
+    if not checked:
+        y = check_labels(y, out.shape[0], out.shape[1], where)
     labels = y if y.ndim == 1 else y.argmax(axis=1)
     return float((out.argmax(axis=1) == labels).mean())
 
@@ -341,10 +336,10 @@ def mlp(sizes, activation="relu", loss=None, reg=0.0, init="nnfs", rng=None, dty
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"mlp: expected sizes [D, ..., C] with at least two entries, got {sizes!r}")
-    rng = as_rng(rng)
+    rng = as_rng(rng, "mlp")
     layers = []
     for i, (d, h) in enumerate(zip(sizes, sizes[1:])):
         layers.append(Dense(d, h, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
-            layers.append(get_activation(activation) if isinstance(activation, str) else activation())
+            layers.append(get_activation(activation, "mlp") if isinstance(activation, str) else activation())
     return Sequential(layers, loss=loss, reg=reg)

@@ -8,19 +8,25 @@ gradient, so a notebook or a widget can show the chain rule one factor at a time
 
 import numpy as np
 
+from ._validate import as_float_array, check_finite, finite_number
+
 
 def neuron_forward(x, w, b):
     """x: (D,), w: (D,), b: scalar -> out: scalar, cache."""
-    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    where = "neuron_forward"
+    x, w = as_float_array(x, "x", where, np.float64), as_float_array(w, "w", where, np.float64)
     if x.shape != w.shape or x.ndim != 1:
-        raise ValueError(f"neuron_forward: expected x and w of one shape (D,), got {x.shape} and {w.shape}")
-    z = float(x @ w + b)
+        raise ValueError(f"{where}: expected x and w of one shape (D,), got {x.shape} and {w.shape}")
+    check_finite(x, "x", where)
+    check_finite(w, "w", where)
+    z = float(x @ w + finite_number(b, "b", where))
     return max(z, 0.0), (x, w, z)
 
 
 def neuron_backward(dout, cache):
     """dout: scalar -> dx: (D,), dw: (D,), db: scalar."""
     x, w, z = cache
+    dout = finite_number(dout, "dout", "neuron_backward")
     dz = dout * (1.0 if z > 0 else 0.0)  # ReLU: pass the gradient where z > 0
     return dz * w + 0.0, dz * x + 0.0, dz + 0.0  # + 0.0 turns -0.0 into 0.0 for printing
 

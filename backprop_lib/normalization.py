@@ -21,13 +21,15 @@ node by node (xhat, var, mu), `batchnorm_backward` is the simplified closed form
 with dxhat = dout * gamma and the sums over the batch (axis 0). Both give the same numbers.
 """
 
+import numbers
+
 import numpy as np
 
-from ._validate import as_float_array, check_2d, check_finite
+from ._validate import as_float_array, check_2d, check_finite, positive_int, real_number
 
 
 def _check_eps(eps, where):
-    if not np.isscalar(eps) or not np.isfinite(eps) or eps <= 0:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not np.isfinite(eps) or eps <= 0:
         raise ValueError(f"{where}: expected eps as a small positive number, got {eps!r}")
     return float(eps)
 
@@ -152,12 +154,8 @@ class BatchNorm:
     """
 
     def __init__(self, D, momentum=0.9, eps=1e-5):
-        if not isinstance(D, (int, np.integer)) or isinstance(D, bool) or D < 1:
-            raise ValueError(f"BatchNorm: expected D as a positive integer, got {D!r}")
-        if not np.isscalar(momentum) or not 0 <= momentum < 1:
-            raise ValueError(f"BatchNorm: expected momentum in [0, 1), got {momentum!r}")
-        self.D = int(D)
-        self.momentum = float(momentum)
+        self.D = positive_int(D, "D", "BatchNorm")
+        self.momentum = real_number(momentum, "momentum", "BatchNorm", low=0, high=1, high_open=True)
         self.eps = _check_eps(eps, "BatchNorm")
         self.params = {"gamma": np.ones(self.D), "beta": np.zeros(self.D)}
         self.grads = {"gamma": np.zeros(self.D), "beta": np.zeros(self.D)}

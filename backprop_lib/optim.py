@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import all_finite
+from ._validate import all_finite, real_number
 from .model import TrainingDivergedError
 
 
@@ -36,6 +36,11 @@ def _check_lr(lr, where):
     return float(lr)
 
 
+def _fraction(value, name, where, low_open=False, high_open=True):
+    """A number in [0, 1) (or as the open ends say), for momenta, betas and drops."""
+    return real_number(value, name, where, low=0, high=1, low_open=low_open, high_open=high_open)
+
+
 class Optimizer:
     def __init__(self, lr):
         self.lr = _check_lr(lr, type(self).__name__)
@@ -45,6 +50,18 @@ class Optimizer:
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g})"
+
+    @property
+    def schedule(self):
+        """A function t -> lr used by every `step`, or None for a constant lr."""
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule):
+        if schedule is not None and not callable(schedule):
+            raise TypeError(f"{self}.schedule: expected a function of the step t such as bl.optim.cosine(0.1, 100), "
+                            f"or None, got {type(schedule).__name__}: {schedule!r:.60}; for a fixed rate set opt.lr")
+        self._schedule = schedule
 
     def step(self, params, grads):
         """Update every array in `params` in place from the matching array in `grads`."""
@@ -75,12 +92,13 @@ class Optimizer:
                     f"in place), got {type(p).__name__}{'' if not hasattr(p, 'dtype') else f' of dtype {p.dtype}'}"
                 )
             if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
-                raise TypeError(f"{self}.step: expected gradient {key!r} as a numeric ndarray, got {type(g).__name__}")
+                got = f"ndarray of dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+                raise TypeError(f"{self}.step: expected gradient {key!r} as a numeric ndarray, got {got}")
             if g.shape != p.shape:
                 raise ValueError(
                     f"{self}.step: gradient {key!r} has shape {g.shape}, but the parameter has shape {p.shape}"
                 )
-            if not all_finite(g):
+            if not all_finite(g):  # even inside fit: an inf gradient can leave the next loss finite
                 raise NonFiniteGradientError(
                     f"{self}.step: gradient {key!r} contains NaN or inf; the loss has probably "
                     "diverged (try a smaller learning rate)"
@@ -102,9 +120,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, momentum=0.9):
         super().__init__(lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"Momentum: expected momentum in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = _fraction(momentum, "momentum", "Momentum")
 
     def __repr__(self):
         return f"Momentum(lr={self.lr:g}, momentum={self.momentum:g})"
@@ -123,12 +139,11 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"Adam: expected {name} in [0, 1), got {beta!r}")
-        if not eps > 0:
+        self.beta1 = _fraction(beta1, "beta1", "Adam")
+        self.beta2 = _fraction(beta2, "beta2", "Adam")
+        self.eps = real_number(eps, "eps", "Adam")
+        if self.eps <= 0:
             raise ValueError(f"Adam: expected eps > 0, got {eps!r}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def __repr__(self):
         return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g})"
@@ -168,8 +183,7 @@ def step_decay(lr, drop=0.5, every=100):
     """t -> lr * drop**((t - 1) // every): multiply by `drop` every `every` steps."""
     lr = _check_lr(lr, "step_decay")
     every = _check_steps(every, "every", "step_decay")
-    if not 0 < drop <= 1:
-        raise ValueError(f"step_decay: expected drop in (0, 1], got {drop!r}")
+    drop = _fraction(drop, "drop", "step_decay", low_open=True, high_open=False)
     return lambda t: lr * drop ** ((t - 1) // every)
 
 
@@ -180,7 +194,8 @@ def cosine(lr, total, lr_min=0.0):
     if the schedule runs past `total` (an optimiser needs a positive step)."""
     lr = _check_lr(lr, "cosine")
     total = _check_steps(total, "total", "cosine")
-    if not 0 <= lr_min < lr:
+    lr_min = real_number(lr_min, "lr_min", "cosine", low=0)
+    if not lr_min < lr:
         raise ValueError(f"cosine: expected 0 <= lr_min < lr = {lr:g}, got {lr_min!r}")
 
     def schedule(t):

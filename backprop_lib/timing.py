@@ -257,7 +257,7 @@ def training_step_cases(N=300, D=2, H=100, C=3, reg=1e-3, lr=1.0, rng=0, dtype=n
     """
     from .model import mlp
 
-    gen = as_rng(rng)
+    gen = as_rng(rng, "training_step_cases")
     X = gen.standard_normal((N, D)).astype(dtype)
     y = gen.integers(0, C, size=N)
     model = mlp([D, H, C], activation="relu", reg=reg, rng=gen, dtype=dtype)

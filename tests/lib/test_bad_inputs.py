@@ -122,11 +122,11 @@ def test_one_hot_labels_of_the_wrong_width(data):
 
 @pytest.mark.filterwarnings("error")  # a large finite batch must not warn of an overflow either
 @pytest.mark.parametrize("dtype, big", [(np.float64, 1e200), (np.float32, 1e30)])
-@pytest.mark.parametrize("rows", [50, 3000])  # tested by x . x, and entry by entry
+@pytest.mark.parametrize("rows", [50, 3000])
 def test_large_finite_values_are_finite_and_any_nan_or_inf_is_found(dtype, big, rows):
     from backprop_lib._validate import all_finite
 
-    x = np.full((rows, 4), big, dtype=dtype)  # x . x overflows; the entries are all finite
+    x = np.full((rows, 4), big, dtype=dtype)  # x . x would overflow; the entries are all finite
     assert all_finite(x) and all_finite(-x)
     for bad in (np.nan, np.inf, -np.inf):
         for where in ((0, 0), (rows - 1, 3), (17, 2)):

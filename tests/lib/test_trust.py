@@ -179,7 +179,7 @@ def test_nan_and_inf_are_refused_with_their_index(call, bad):
     (lambda e: bl.softmax_cross_entropy(e, np.array([], dtype=int)), "softmax_cross_entropy"),
     (lambda e: bl.cross_entropy(e, np.array([], dtype=int)), "cross_entropy"),
     (lambda e: bl.mlp([2, 3], rng=0).fit(e, np.array([], dtype=int), bl.SGD(0.1), progress=False), "Sequential.fit"),
-    (lambda e: bl.mlp([2, 3], rng=0).loss(e, np.array([], dtype=int)), "dense_forward"),
+    (lambda e: bl.mlp([2, 3], rng=0).loss(e, np.array([], dtype=int)), "Sequential.loss"),
 ])
 def test_an_empty_batch_is_a_clear_error_not_a_warning(call, where):
     import warnings
