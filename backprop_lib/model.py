@@ -265,6 +265,11 @@ class _DivergenceWatch:
 
 
 def _check_X(X, where):
+    """X with at least one sample and no NaN or inf. Integer arrays stay integers (token ids for an
+    `Embedding`); a first layer that wants floats converts them itself."""
+    if isinstance(X, np.ndarray) and X.dtype.kind in "iu":
+        check_batch(X, "X", where)
+        return X
     X = as_float_array(X, "X", where)
     check_batch(X, "X", where)
     check_finite(X, "X", where)

@@ -101,10 +101,10 @@ def test_wrong_dout_shape():
 def test_constructor_arguments():
     with pytest.raises(ValueError, match="expected n_inputs as a positive integer, got 0"):
         bl.Dense(0, 3)
-    with pytest.raises(ValueError, match=r"init_weights: expected init as one of \('nnfs', 'lecun', 'glorot', 'he'\), "
+    with pytest.raises(ValueError, match=r"Dense\(2, 3\): expected init as one of \('nnfs', 'lecun', 'glorot', 'he'\), "
                        r"got 'xavier' \('xavier' is ambiguous: .* mean 'glorot', .* use 'lecun'\)"):
         bl.Dense(2, 3, init="xavier")
-    with pytest.raises(ValueError, match=r"init_weights: expected init as one of .*, got 'uniform'$"):
+    with pytest.raises(ValueError, match=r"Dense\(2, 3\): expected init as one of .*, got 'uniform'$"):
         bl.Dense(2, 3, init="uniform")
     with pytest.raises(TypeError, match="rng: expected a seed"):
         bl.Dense(2, 3, rng="seed")
