@@ -221,7 +221,8 @@ def main(argv=None):
     ap.add_argument("--json", metavar="FILE", help="also write every row as JSON to FILE")
     ap.add_argument("--out", metavar="FILE", default=str(ROOT / "benchmarks" / "RESULTS.md"),
                     help="where to write the Markdown table (default benchmarks/RESULTS.md)")
-    ap.add_argument("--no-readme", dest="readme", action="store_false", help="do not copy the table into benchmarks/README.md")
+    ap.add_argument("--no-readme", dest="readme", action="store_false",
+                    help="do not copy the table into benchmarks/README.md")
     args = ap.parse_args(argv)
 
     rounds = 5 if args.quick else 31

@@ -56,7 +56,8 @@ def check_sparse_cross_entropy(fn):
     rng = _rng(0)
     cases = [(probs, np.array([0, 1, 1, 2])), (softmax(rng.standard_normal((8, 5))), rng.integers(0, 5, size=8)),
              (softmax(rng.standard_normal((2, 9))), np.array([8, 3])),  # wide rows, N = 2
-             (np.full((1, 4), 0.25), np.array([2]))]  # one sample, four tied classes
+             (np.full((1, 4), 0.25), np.array([2])),  # one sample, four tied classes
+             (np.array([[0.0, 0.9, 0.1], [0.5, 0.0, 0.5]]), np.array([1, 2]))]  # a wrong class at probability 0
     return in_turn(*[lambda a=a: check_function(fn, sparse_cross_entropy_reference, *a, n_samples=len(a[1]),
                                                 hint=hint, mistakes=SPARSE_CE_MISTAKES, quiet=True)
                      for a in cases])

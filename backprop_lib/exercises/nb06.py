@@ -141,17 +141,32 @@ TANH_STEP_MISTAKES = {
 }
 
 
+def _tanh_case(per_class, H, lr, reg, seed):
+    X, y = spiral(per_class, 3, kind="cs231n", rng=seed)
+    rng = _rng(seed + 1)
+    W1, b1 = 0.5 * rng.standard_normal((2, H)), 0.1 * rng.standard_normal(H)
+    W2, b2 = 0.5 * rng.standard_normal((H, 3)), 0.1 * rng.standard_normal(3)
+    return X, y, W1, b1, W2, b2, lr, reg
+
+
 def check_tanh_training_step(fn):
-    """fn(X, y, W1, b1, W2, b2, lr, reg) -> (loss, W1, b1, W2, b2), on 30 spiral points and 8 tanh units."""
-    X, y = spiral(10, 3, kind="cs231n", rng=0)
-    rng = _rng(1)
-    W1, b1 = 0.5 * rng.standard_normal((2, 8)), 0.1 * rng.standard_normal(8)
-    W2, b2 = 0.5 * rng.standard_normal((8, 3)), 0.1 * rng.standard_normal(3)
-    return summarised(fn, tanh_step_reference, (X, y, W1, b1, W2, b2, 0.5, 1e-2),
-                      getattr(fn, "__name__", "tanh_training_step"), ("loss", "W1", "b1", "W2", "b2"),
-                      n_samples=len(y), mistakes=TANH_STEP_MISTAKES,
-                      hint="Start from the ReLU loop; the activation and its local derivative (notebook 03) change. "
-                           "Update with W1 - lr * dW1 (a new array), not W1 -= ...")
+    """fn(X, y, W1, b1, W2, b2, lr, reg) -> (loss, W1, b1, W2, b2): 30 points, 8 tanh units, lr 0.5, reg 0.01,
+    then 21 points, 5 units, lr 0.3, reg 0.003 (an answer with a number written in fails the second)."""
+    name = getattr(fn, "__name__", "tanh_training_step")
+    result = None
+    for i, case in enumerate((_tanh_case(10, 8, 0.5, 1e-2, 0), _tanh_case(7, 5, 0.3, 3e-3, 2))):
+        result = summarised(fn, tanh_step_reference, case, name, ("loss", "W1", "b1", "W2", "b2"), quiet=True,
+                            n_samples=len(case[1]), mistakes=TANH_STEP_MISTAKES,
+                            hint="every piece is in the table of the loop's gradients; tanh's local derivative is "
+                                 "notebook 03's. Update with W1 - lr * dW1 (a new array), not W1 -= ...")
+        if not result:
+            if i and result.status == "failed":
+                result = CheckResult(False, f"{result.message}\nIt was right for 30 points, 8 units, lr 0.5 and "
+                                            "reg 0.01, and wrong for 21 points, 5 units, lr 0.3 and reg 0.003: does "
+                                            "the answer use every input, or was a number (N, lr, reg) written in?")
+            break
+    print(result.message)
+    return result
 
 
 # -- the capstone: a network of any depth ------------------------------------------------------

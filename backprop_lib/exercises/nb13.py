@@ -184,15 +184,16 @@ BN_MISTAKES = {
 }
 
 
-BN_CASES = (("a batch of N = 8, D = 4", 8, 4, 13), ("a wide batch of N = 3, D = 7", 3, 7, 31))
+BN_CASES = (("a batch of N = 8, D = 4", 8, 4, 13, 1e-5), ("a wide batch of N = 3, D = 7", 3, 7, 31, 1e-5),
+            ("a batch of N = 5, D = 2 with eps = 0.5", 5, 2, 47, 0.5))  # an eps written in fails the last
 
 
 def check_batchnorm_backward(fn, quiet=False):
     """fn(dout, cache) -> (dx, dgamma, dbeta) for cache = (x, xhat, mu, var, gamma, eps) from `batchnorm_forward`."""
     cases = []
-    for label, N, D, seed in BN_CASES:
+    for label, N, D, seed, eps in BN_CASES:
         x, gamma, beta, dout = batchnorm_inputs(N, D, seed)
-        cases.append((label, (dout, batchnorm_forward(x, gamma, beta)[1])))
+        cases.append((label, (dout, batchnorm_forward(x, gamma, beta, eps)[1])))
     return _run_cases(
         fn, cases, batchnorm_backward, quiet, outputs=BN_OUTPUTS, mistakes=BN_MISTAKES,
         hint="dxhat = dout * gamma; x reaches the output through xhat, var and mu; dgamma and dbeta sum over axis 0.",

@@ -165,3 +165,12 @@ def test_wrong_answers_on_other_shapes_fail_with_a_named_reason(case):
 def test_each_check_has_five_named_mistakes():
     for _, _, mistakes in CASES:
         assert len(mistakes) >= 5
+
+
+def test_one_hot_after_the_log_fails_on_a_zero_probability():
+    def onehot_after_log(probs, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(-(np.eye(probs.shape[1])[y] * np.log(probs)).sum(axis=1).mean())
+
+    result = ex.check_sparse_cross_entropy(onehot_after_log)
+    assert not result and "NaN" in result.message

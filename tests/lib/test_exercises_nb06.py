@@ -228,7 +228,7 @@ def test_tanh_step_wrong_in_several_arrays_gets_one_summary_line(capsys):
     result = ex.check_tanh_training_step(tanh_gate_missing)
     out = capsys.readouterr().out
     assert not result and out.count("❌") == 1
-    assert out.startswith("❌ tanh_gate_missing: wrong: W1, b1; right: loss, W2, b2.")
+    assert out.startswith("❌ tanh_gate_missing: wrong: W1, b1; right: loss, W2, b2")
 
 
 def test_the_capstone_gets_one_summary_line_and_one_verdict(capsys):
@@ -244,4 +244,19 @@ def test_the_capstone_gets_one_summary_line_and_one_verdict(capsys):
     result = ex.check_deep_network(deep_forward, no_gate)
     out = capsys.readouterr().out
     assert not result and out.count("❌") == 1 and "✅" not in out
-    assert out.startswith("❌ deep_forward + deep_backward: wrong: dW1, db1, dW2, db2; right: logits, dW3, db3.")
+    assert out.startswith("❌ deep_forward + deep_backward: wrong: dW1, db1, dW2, db2; right: logits, dW3, db3")
+
+
+def test_tanh_step_with_a_number_written_in_fails_the_second_case():
+    for hard in ({"lr": 0.5}, {"reg": 1e-2}):
+        def written_in(X, y, W1, b1, W2, b2, lr, reg, hard=hard):
+            return ex._tanh_step(X, y, W1, b1, W2, b2, hard.get("lr", lr), hard.get("reg", reg))
+
+        result = ex.check_tanh_training_step(written_in)
+        assert not result and "was a number (N, lr, reg) written in?" in result.message
+
+    def n_written_in(X, y, W1, b1, W2, b2, lr, reg):
+        loss, *params = ex._tanh_step(X, y, W1, b1, W2, b2, lr, reg)
+        return loss * len(y) / 30, *params
+
+    assert not ex.check_tanh_training_step(n_written_in)

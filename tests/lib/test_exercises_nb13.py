@@ -123,3 +123,12 @@ def test_an_unrecognised_wrong_answer_shows_the_generic_report(capsys):
     result = ex.check_batchnorm_backward(lambda dout, cache: tuple(2.5 * g for g in batchnorm_backward(dout, cache)))
     assert not result.passed
     assert "largest abs error" in result.message and "Hint:" in result.message
+
+
+def test_batchnorm_backward_with_eps_written_in_fails():
+    def eps_written_in(dout, cache):
+        x, xhat, mu, var, gamma, eps = cache
+        return batchnorm_backward(dout, (x, xhat, mu, var, gamma, 1e-5))
+
+    result = ex.check_batchnorm_backward(eps_written_in, quiet=True)
+    assert not result and "eps = 0.5" in result.message
