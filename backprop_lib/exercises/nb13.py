@@ -45,7 +45,8 @@ def _run_cases(fn, cases, reference, quiet, explain=None, **options):
             break
     else:
         labels = "; ".join(label for label, _ in cases)
-        result = CheckResult(True, f"{PASS} {name} is correct in both cases: {labels}.")
+        every = "both cases" if len(cases) == 2 else f"all {len(cases)} cases"
+        result = CheckResult(True, f"{PASS} {name} is correct in {every}: {labels}.")
     if not quiet:
         print(result.message)
     return result
