@@ -226,21 +226,6 @@ SCHEDULES = {"constant": constant, "step_decay": step_decay, "cosine": cosine}
 # multiplies the whole buffer, old gradients included, by the new learning rate.
 
 
-def _check_fraction(x, name, where):
-    """x in [0, 1), as a float: a decay rate such as momentum, beta1 or beta2."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 <= x < 1:
-        raise ValueError(f"{where}: expected {name} in [0, 1), got {x!r}")
-    return float(x)
-
-
-def _check_nonnegative(x, name, where, strict=False):
-    """x > 0 (strict) or x >= 0, finite, as a float: eps or a weight decay."""
-    ok = not isinstance(x, bool) and isinstance(x, numbers.Real) and np.isfinite(x) and (x > 0 if strict else x >= 0)
-    if not ok:
-        raise ValueError(f"{where}: expected {name} {'> 0' if strict else '>= 0'}, got {x!r}")
-    return float(x)
-
-
 class RMSProp(Optimizer):
     """RMSProp (Hinton, lecture 6e, 2012): divide each step by a running root-mean-square of the gradient.
 
@@ -251,8 +236,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr=1e-3, beta=0.9, eps=1e-8):
         super().__init__(lr)
-        self.beta = _check_fraction(beta, "beta", "RMSProp")
-        self.eps = _check_nonnegative(eps, "eps", "RMSProp", strict=True)
+        self.beta = _fraction(beta, "beta", "RMSProp")
+        self.eps = real_number(eps, "eps", "RMSProp", low=0, low_open=True)
 
     def __repr__(self):
         return f"RMSProp(lr={self.lr:g}, beta={self.beta:g})"
@@ -280,7 +265,7 @@ class Nesterov(Optimizer):
 
     def __init__(self, lr, momentum=0.9):
         super().__init__(lr)
-        self.momentum = _check_fraction(momentum, "momentum", "Nesterov")
+        self.momentum = _fraction(momentum, "momentum", "Nesterov")
 
     def __repr__(self):
         return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g})"
@@ -308,7 +293,7 @@ class AdamW(Adam):
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
         super().__init__(lr, beta1, beta2, eps)
-        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "AdamW")
+        self.weight_decay = real_number(weight_decay, "weight_decay", "AdamW", low=0)
 
     def __repr__(self):
         return (f"AdamW(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, "

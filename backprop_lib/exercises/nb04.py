@@ -9,28 +9,7 @@
 import numpy as np
 
 from ..activations import softmax, softmax_backward, softmax_jacobian
-from ..checks import FAIL, CheckResult, check_function
-
-
-def first_failure(checks):
-    """Run quiet checks (zero-argument functions returning a CheckResult) until one fails.
-
-    Returns the first failure, or the last result if every check passed; a check that is not
-    implemented yet stops the others.
-    """
-    result = None
-    for check in checks:
-        result = check()
-        if not result:
-            break
-    return result
-
-
-def in_turn(*checks):
-    """`first_failure(checks)`, printed."""
-    result = first_failure(checks)
-    print(result.message)
-    return result
+from ..checks import FAIL, CheckResult, check_function, first_failure, in_turn
 
 
 def _rng(seed):

@@ -10,9 +10,8 @@
 import numpy as np
 
 from ..activations import sigmoid, softmax
-from ..checks import FAIL, CheckResult, check_function
+from ..checks import FAIL, CheckResult, check_function, first_failure, in_turn
 from ..losses import cross_entropy, log_softmax, one_hot, softmax_cross_entropy_backward
-from .nb04 import first_failure, in_turn
 
 
 def _rng(seed):

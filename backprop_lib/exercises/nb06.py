@@ -12,14 +12,13 @@ from itertools import pairwise
 import numpy as np
 
 from ..activations import Tanh, softmax
-from ..checks import FAIL, PASS, CheckResult, check_function
+from ..checks import FAIL, PASS, CheckResult, check_function, first_failure, in_turn
 from ..datasets import spiral
 from ..gradcheck import numerical_gradient, rel_error
 from ..layers import Dense
 from ..losses import l2_grad, l2_penalty, one_hot, softmax_cross_entropy
 from ..model import Sequential, mlp
 from ..optim import SGD
-from .nb04 import first_failure, in_turn
 from .nb07 import summarised
 
 
