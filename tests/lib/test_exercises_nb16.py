@@ -155,3 +155,22 @@ def test_one_maximum_for_the_whole_array_is_named():
     with np.errstate(all="ignore"):
         result = ex.check_causal_softmax(global_max)
     assert not result and "one maximum for the whole array" in result.message
+
+
+def test_head_backward_with_outputs_swapped_or_a_batch_dropped_fails():
+    def swapped(da, q, k, v, weights):
+        dq, dk, dv = ex._head_reference(da, q, k, v, weights)
+        return dk, dq, dv
+
+    def first_sequence_only(da, q, k, v, weights):
+        return tuple(g[:1] for g in ex._head_reference(da, q, k, v, weights))
+
+    def remasked(da, q, k, v, weights):  # dscores masked again as if every head were causal
+        T = q.shape[-2]
+        keep = np.tril(np.ones((T, T)))
+        dq, dk, dv = ex._head_reference(da, q, k, v, weights * keep / (weights * keep).sum(-1, keepdims=True))
+        return dq, dk, dv
+
+    for fn in (swapped, first_sequence_only, remasked):
+        result = ex.check_attention_head_backward(fn)
+        assert not result and ("dq" in result.message or "shape" in result.message), fn.__name__
