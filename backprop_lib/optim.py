@@ -9,9 +9,12 @@ per key. The update rules, with g the gradient and t the step number (1, 2, ...)
 
     SGD        p <- p - lr * g
     Momentum   v <- mu * v - lr * g;            p <- p + v
+    Nesterov   v <- mu * v - lr * g;            p <- p + mu * v - lr * g   (the look-ahead form)
+    RMSProp    s <- beta * s + (1 - beta) * g**2;  p <- p - lr * g / (sqrt(s) + eps)
     Adam       m <- beta1 * m + (1 - beta1) * g;  v <- beta2 * v + (1 - beta2) * g**2
                p <- p - lr * m_hat / (sqrt(v_hat) + eps),
                m_hat = m / (1 - beta1**t),  v_hat = v / (1 - beta2**t)
+    AdamW      p <- p - lr * weight_decay * p, then the Adam step
 
 A schedule is a function of the step number t (1, 2, ...) giving the learning rate for that
 step; set `opt.schedule = cosine(...)` and every `step` uses it (and stores it in `opt.lr`).
