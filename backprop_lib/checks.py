@@ -212,6 +212,9 @@ def diagnose(actual, expected, name="your answer", rtol=1e-6, atol=1e-9, n_sampl
         lines += [f"  shape:              {e.shape} (both)", *more]
     else:
         why = _factor_diagnosis(a, e, n_samples, rtol, atol, factor_hint, factors) if comparable.all() else None
+        if not why and getattr(actual, "dtype", None) == np.float32 and _close(a, e, 1e-4, 1e-6):
+            why = ("It is right to about 7 significant digits, all that float32 keeps: the reference is float64, "
+                   "so keep your arrays in float64 (x.astype(np.float64), or create them without dtype=np.float32).")
         if why:
             lines.append(why)
         if comparable.any():

@@ -451,3 +451,11 @@ def _tiny_args():
 def test_tiny_network_wrong_answers_fail_with_their_reason(wrong, reason):
     r = check_function(wrong, NB00["tiny_network_reference"], *_tiny_args(), quiet=True)
     assert not r and reason in r.message, r.message
+
+
+def test_an_answer_in_float32_is_told_why_it_misses():
+    rng = np.random.default_rng(0)
+    expected = rng.standard_normal((4, 5))
+    in_float32 = (expected * (1 + 3e-6 * rng.standard_normal((4, 5)))).astype(np.float32)  # sums rounded in float32
+    result = check_array(in_float32, expected, "dW", quiet=True)
+    assert not result and "float32" in result.message and "float64" in result.message
