@@ -303,3 +303,13 @@ def check_block_backward(fn):
             break
     print(result.message)
     return result
+
+
+def block_gradients(fn, block, dout):
+    """(dx, grads) from the learner's block_backward on the block's last forward pass; the library's own while
+    the exercise is not written yet (so that the comparison below it still runs), saying so."""
+    try:
+        return fn(dout, block.cache)
+    except NotImplementedError:
+        print("block_backward is not written yet (Exercise 4): this compares the library's block instead.")
+        return block.backward(dout), dict(block.grads)

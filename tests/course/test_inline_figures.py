@@ -38,4 +38,5 @@ def test_mplbackend_agg_in_the_environment_does_not_hide_the_figures():
 def test_make_lab_drops_mplbackend_too():
     makefile = (ROOT / "Makefile").read_text()
     lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
-    assert "env -u MPLBACKEND" in lab
+    command = makefile[makefile.index("\nLAB "):].split("\n")[1] if "$(LAB)" in lab else lab
+    assert "$(LAB)" in lab and "env -u MPLBACKEND" in command
