@@ -1,6 +1,6 @@
 # The course's commands. Everything runs inside a local virtual environment, .venv.
 #   make lab     set up (if needed) and open the course in JupyterLab
-#   make test    set up (if needed) and run the whole test suite
+#   make test    set up (if needed) and run the whole test suite, on two pytest-xdist workers
 #   make test-lib only the library's unit tests (tests/lib), in seconds
 #   make lint    ruff on the code and the notebooks
 #   make setup   only create .venv and install the pinned requirements and the package
