@@ -3,7 +3,7 @@
 #                notebook 00 (student/ is written first where it is missing or out of date; a
 #                notebook you have worked in is never overwritten)
 #   make lab-solutions  the same, at the version with solutions (notebooks/), for instructors
-#   make test    set up (if needed) and run the whole test suite
+#   make test    set up (if needed) and run the whole test suite, on two pytest-xdist workers
 #   make test-lib only the library's unit tests (tests/lib), in seconds
 #   make lint    ruff on the code and the notebooks
 #   make setup   only create .venv and install the pinned requirements and the package

@@ -32,13 +32,13 @@ def row(lines, name):
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def student03(tmp_path_factory):
+@pytest.fixture(scope="session")
+def student03(build_once):
+    """Notebook 03's student version, made once for the whole run (the tests read it, never write it)."""
     spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
     make_student = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_student)
-    out = tmp_path_factory.mktemp("student")
-    make_student.main(["--out", str(out), str(NB03)])
+    out = build_once("student-03", lambda out: make_student.main(["--out", str(out), str(NB03)]))
     return out / NB03.name
 
 

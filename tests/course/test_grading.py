@@ -21,6 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"
+# one graded class for every test here: conftest.py keeps them on one pytest-xdist worker
 
 
 def load_tool(name):

@@ -5,9 +5,11 @@ no cell raised or printed a traceback, every widget view rendered (no "Error dis
 widget"), and the page logged no console error. Every widget with a slider must redraw when
 its slider moves: the smoke test, the neuron explorer, the depth explorer, the softmax
 widget (04), the trainer (06), the backward stepper and the snapshot slider. A screenshot of
-each notebook and the timings are written to _build/test-artifacts/lab/.
+each notebook and the timings are written to _build/test-artifacts/lab/. Each pytest-xdist
+worker starts its own server and browser and takes some of the notebooks.
 """
 
+import fcntl
 import json
 import shutil
 import time
@@ -47,13 +49,26 @@ def lab(tmp_path_factory):
             browser.close()
     finally:
         server.stop()
-        timings = ARTIFACTS / "lab" / "timings.json"
         if RESULTS:
-            timings.parent.mkdir(parents=True, exist_ok=True)
-            timings.write_text(json.dumps(RESULTS, indent=2))
+            save_timings(RESULTS)
 
 
 RESULTS = {}
+
+
+def save_timings(results):
+    """Add this worker's notebooks to timings.json: each pytest-xdist worker runs its own
+    server and browser on some of the notebooks, and both write here at the end."""
+    timings = ARTIFACTS / "lab" / "timings.json"
+    timings.parent.mkdir(parents=True, exist_ok=True)
+    with open(timings.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            known = json.loads(timings.read_text())
+        except (OSError, ValueError):
+            known = {}
+        known.update(results)
+        timings.write_text(json.dumps(dict(sorted(known.items())), indent=2))
 
 RUN_ALL = """async () => {
     const panel = window.jupyterapp.shell.currentWidget;

@@ -2,10 +2,11 @@
 
 The notebooks run under nbval in a network namespace of their own (`unshare -n`, with only
 loopback up, which the kernels need) where that is possible, else with a `sitecustomize`
-that refuses every connection leaving the machine. This is the third full nbval run of
-`make test`, again on two pytest-xdist workers with --dist loadfile: with the main run and
-the Binder run, the stored outputs are reproduced three times in a row. It runs with one BLAS
-thread per worker, as a one-core pod would (test_portable.py runs the other CPU settings).
+that refuses every connection leaving the machine. That full nbval run is the Binder run
+(tests/course/test_binder.py): its environment has no network at run time and one BLAS thread,
+as a one-core pod would, so one run of every notebook proves the Binder environment, the
+offline course and the one-core pod. Here: the isolation really cuts the network, and the
+fallback refuses connections too.
 """
 
 import os
@@ -39,10 +40,9 @@ BLOCKER = textwrap.dedent('''
 ''')
 
 
-def isolation(tmp_path):
-    """(command prefix, env) under which a process has no network, as in a one-core pod."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")  # one BLAS thread, as on a one-core pod
+def isolation(tmp_path, env):
+    """(command prefix, env, how): a process started so has no network (only loopback)."""
+    env = {k: v for k, v in env.items() if k != "MPLBACKEND"}
     unshare, ip = shutil.which("unshare"), shutil.which("ip") or "/usr/sbin/ip"
     if unshare and Path(ip).exists():
         flags = "-n" if os.geteuid() == 0 else "-rn"
@@ -54,17 +54,13 @@ def isolation(tmp_path):
     return [], env, "a sitecustomize that refuses non-loopback connections"
 
 
-def test_notebooks_run_with_no_network(tmp_path):
-    prefix, env, how = isolation(tmp_path)
-    probe = subprocess.run([*prefix, sys.executable, "-c", PROBE], env=env, capture_output=True, text=True)
+def assert_offline(prefix, env, how, python=sys.executable):
+    probe = subprocess.run([*prefix, str(python), "-c", PROBE], env=env, capture_output=True, text=True)
     assert probe.returncode != 0, f"the network is still reachable under {how}"
-    out = subprocess.run(
-        [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-         "-n", "2", "--dist", "loadfile", "notebooks"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert out.returncode == 0, f"under {how}:\n{out.stdout[-5000:]}{out.stderr[-2000:]}"
-    print(f"offline run, {how}: {out.stdout.strip().splitlines()[-1]}")
+
+
+def test_the_isolation_cuts_the_network(tmp_path):
+    assert_offline(*isolation(tmp_path, os.environ))
 
 
 def test_the_blocker_itself_refuses_connections(tmp_path):

@@ -5,10 +5,18 @@ picks its matrix-product kernels by processor (AVX-512, AVX2, plain AVX), NumPy 
 its loops by the CPU features it finds, and a one-core pod runs one BLAS thread. Each of
 those can move a result by a rounding error, and a chaotic computation can turn that into a
 different printed number. So strict nbval runs every notebook again under settings a
-typical AVX2 laptop and an older AVX-only processor would have (test_offline.py adds a one-core pod), set up here
-through the environment variables that OpenBLAS and NumPy read. A setting this machine
-cannot take (an OpenBLAS that ignores OPENBLAS_CORETYPE, a CPU without AVX2, a NumPy that
-cannot dispatch differently) is skipped with the reason.
+typical AVX2 laptop and an older AVX-only processor would have, set up here through the
+environment variables that OpenBLAS and NumPy read, with one BLAS thread. A setting this
+machine cannot take (an OpenBLAS that ignores OPENBLAS_CORETYPE, a CPU without AVX2, a NumPy
+that cannot dispatch differently) is skipped with the reason.
+
+The full nbval runs of `make test`, and what each proves:
+- the main run (pytest's own, `notebooks/`): this machine's kernels and BLAS threads, the
+  course's environment;
+- the Binder run (test_binder.py): the environment built only from binder/requirements.txt,
+  with no network (test_offline.py), one BLAS thread as on a one-core pod, and the AVX2
+  laptop's kernels: one run for all four, each a setting of its own;
+- the older AVX processor's run, here: OpenBLAS's Sandybridge kernels, one BLAS thread.
 """
 
 import os
@@ -47,47 +55,61 @@ SETTINGS = {
     "AVX2 laptop": {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": AVX2_ONLY},
     "older AVX processor": {"OPENBLAS_CORETYPE": "Sandybridge"},
 }
-# The one-core pod (one BLAS thread) is the setting of the offline run, test_offline.py. The
-# runs here use one BLAS thread per pytest-xdist worker too, so that two workers share two
-# cores without OpenBLAS threads spinning against each other; the main nbval run of `make
-# test` and the Binder run keep the default threads.
+# Every run under a setting uses one BLAS thread, as a one-core pod would, and so that two
+# pytest-xdist workers share two cores without OpenBLAS threads spinning against each other;
+# the main nbval run of `make test` keeps the default threads.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-def probe(env, code):
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+class NotTaken(Exception):
+    """This machine cannot take a CPU setting; the message says why."""
+
+
+def probe(env, code, python=sys.executable):
+    out = subprocess.run([str(python), "-c", code], env=env, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
-        pytest.skip(f"this NumPy does not start under these settings: {out.stderr.strip()[-300:]}")
+        raise NotTaken(f"this NumPy does not start under these settings: {out.stderr.strip()[-300:]}")
     return out.stdout.strip()
 
 
-def environment(name):
-    """The environment of the run, after checking that OpenBLAS and NumPy really take the setting."""
+def cpu_environment(name, base=None, python=sys.executable):
+    """The environment of a run under setting `name` (one BLAS thread), after checking with
+    `python` that OpenBLAS and NumPy really take the setting; NotTaken where they cannot."""
     setting = SETTINGS[name]
-    if "OPENBLAS_CORETYPE" in setting and "OPENBLAS_CORETYPE" in os.environ:
-        pytest.skip(f"{name}: this machine pins OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} "
-                    "(its processor needs it), so it is not overridden here")
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    base = os.environ if base is None else base
+    if "OPENBLAS_CORETYPE" in setting and "OPENBLAS_CORETYPE" in base:
+        raise NotTaken(f"{name}: this machine pins OPENBLAS_CORETYPE={base['OPENBLAS_CORETYPE']} "
+                       "(its processor needs it), so it is not overridden here")
+    env = {k: v for k, v in base.items() if k != "MPLBACKEND"}
     env.update(ONE_THREAD)
     env.update(setting)
-    if "OPENBLAS_CORETYPE" in setting or "NPY_DISABLE_CPU_FEATURES" in setting:
-        if platform.machine().lower() not in ("x86_64", "amd64"):
-            pytest.skip(f"{name}: the x86 kernel settings do not apply to a {platform.machine()} processor")
-        features = probe({k: v for k, v in env.items() if k != "NPY_DISABLE_CPU_FEATURES"}, FEATURES).split()
-        if "AVX2" not in features:
-            pytest.skip(f"{name}: this processor has no AVX2, so it cannot run these kernels")
-    if "OPENBLAS_CORETYPE" in setting:
-        got = probe(env, CORENAME)
-        if got != setting["OPENBLAS_CORETYPE"].lower():
-            pytest.skip(f"{name}: this NumPy's OpenBLAS ignores OPENBLAS_CORETYPE (it runs {got!r} kernels)")
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        raise NotTaken(f"{name}: the x86 kernel settings do not apply to a {platform.machine()} processor")
+    features = probe({k: v for k, v in env.items() if k != "NPY_DISABLE_CPU_FEATURES"}, FEATURES, python).split()
+    if "AVX2" not in features:
+        raise NotTaken(f"{name}: this processor has no AVX2, so it cannot run these kernels")
+    got = probe(env, CORENAME, python)
+    if got != setting["OPENBLAS_CORETYPE"].lower():
+        raise NotTaken(f"{name}: this NumPy's OpenBLAS ignores OPENBLAS_CORETYPE (it runs {got!r} kernels)")
     if "NPY_DISABLE_CPU_FEATURES" in setting:
-        features = probe(env, FEATURES).split()
+        features = probe(env, FEATURES, python).split()
         if "X86_V4" in features or "AVX512_ICL" in features:
-            pytest.skip(f"{name}: NumPy kept its AVX-512 loops despite NPY_DISABLE_CPU_FEATURES")
+            raise NotTaken(f"{name}: NumPy kept its AVX-512 loops despite NPY_DISABLE_CPU_FEATURES")
     return env
 
 
-@pytest.mark.parametrize("name", list(SETTINGS))
+def environment(name):
+    try:
+        return cpu_environment(name)
+    except NotTaken as why:
+        pytest.skip(str(why))
+
+
+def describe(name):
+    return f"{name} ({' '.join(f'{k}={v}' for k, v in SETTINGS[name].items())}, one BLAS thread)"
+
+
+@pytest.mark.parametrize("name", ["older AVX processor"])  # the AVX2 laptop's run is the Binder run
 def test_strict_nbval_holds_under_other_cpu_kernels(name):
     env = environment(name)
     out = subprocess.run(
@@ -95,9 +117,13 @@ def test_strict_nbval_holds_under_other_cpu_kernels(name):
          "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
          "-n", "2", "--dist", "loadfile", "notebooks"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    settings = " ".join(f"{k}={v}" for k, v in SETTINGS[name].items())
-    assert out.returncode == 0, f"{name} ({settings}):\n{out.stdout[-6000:]}{out.stderr[-2000:]}"
-    print(f"{name} ({settings}): {out.stdout.strip().splitlines()[-1]}")
+    assert out.returncode == 0, f"{describe(name)}:\n{out.stdout[-6000:]}{out.stderr[-2000:]}"
+    print(f"{describe(name)}: {out.stdout.strip().splitlines()[-1]}")
+
+
+def test_the_avx2_laptop_setting_is_taken():
+    """The Binder run uses it where this machine takes it; where not, this says why."""
+    environment("AVX2 laptop")
 
 
 def test_the_settings_really_change_the_kernels():

@@ -14,6 +14,8 @@ import nbformat
 import pytest
 from browser_support import ARTIFACTS, NOTEBOOKS, REQUIRED, ROOT, launch, unavailable, watch_console
 
+# the decks are exported once for every test here: conftest.py keeps them on one pytest-xdist worker
+
 spec = importlib.util.spec_from_file_location("export_slides", ROOT / "tools" / "export_slides.py")
 export_slides = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(export_slides)

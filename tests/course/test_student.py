@@ -11,7 +11,6 @@ import importlib.util
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -44,12 +43,11 @@ def solution_lines(nb):
     return solution, other
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("student")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(out)], check=True,
-                   capture_output=True)
-    return out
+@pytest.fixture(scope="session")
+def generated(build_once):
+    """The student versions, generated once for the whole run (every pytest-xdist worker reads them)."""
+    return build_once("student", lambda out: subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(out)], check=True, capture_output=True))
 
 
 def test_generation_is_reproducible(generated, tmp_path):
@@ -110,16 +108,9 @@ def run(path):
     return nb
 
 
-@pytest.fixture(scope="module")
-def executed(generated):
-    paths = sorted(generated.glob("*.ipynb"))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((p.stem for p in paths), pool.map(run, paths)))
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_version_runs_without_a_traceback(path, executed):
-    nb = executed[path.stem]
+def test_student_version_runs_without_a_traceback(path, generated):
+    nb = run(generated / path.name)  # one notebook per test: pytest-xdist runs two at once
     exercises = 0
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
