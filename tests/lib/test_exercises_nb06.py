@@ -62,7 +62,7 @@ def test_the_solution_passes_and_a_stub_is_todo(check, solution, mistakes, capsy
 
 
 @pytest.mark.parametrize("check, mistake, message", [(check, mistakes[m], m) for check, _, mistakes in CASES
-                                                      for m in mistakes], ids=lambda x: str(x)[:40])
+                                                      for m in mistakes], ids=lambda x: getattr(x, "__name__", str(x)[:40]))
 def test_each_mistake_is_named(check, mistake, message):
     result = check(mistake)
     assert not result and message in result.message
