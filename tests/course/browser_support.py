@@ -70,6 +70,9 @@ class Lab:
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
                "JUPYTER_DATA_DIR": str(tmp / "data")}
         env.pop("MPLBACKEND", None)
+        # One BLAS thread per kernel: this run checks for errors and live widgets, not numbers, and two
+        # test workers' kernels each spinning two BLAS threads on two cores only wait on each other.
+        env["OPENBLAS_NUM_THREADS"] = "1"
         settings = tmp / "user-settings"
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
         # no "get notified about Jupyter news?" toast over the screenshots
