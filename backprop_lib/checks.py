@@ -397,6 +397,30 @@ def check_function(fn, reference, *args, name=None, outputs=None, rtol=1e-6, ato
     return _report(diagnose(got, want, name, rtol, atol, hint=hint, **compare), quiet)
 
 
+def check_cases(fn, reference, cases, explain=None, **options):
+    """Quiet `check_function` on each (label, args) case until one fails -> [(label, CheckResult), ...].
+
+    `explain(got, args)` may name a mistake that no fixed wrong answer reproduces (a new random
+    mask, a swapped axis that only raises); its sentence replaces the generic report.
+    """
+    name = getattr(fn, "__name__", "your function")
+    results = []
+    for label, args in cases:
+        result = check_function(fn, reference, *args, name=name, quiet=True, **options)
+        if not result and result.status != "todo" and explain and "known wrong answer" not in result.message:
+            try:
+                got = fn(*copy.deepcopy(args))
+            except Exception:  # the check has said how it failed
+                got = None
+            reason = None if got is None else explain(got, args)
+            if reason:
+                result = CheckResult(False, f"{FAIL} {name}: {reason}")
+        results.append((label, result))
+        if not result:
+            break
+    return results
+
+
 def first_failure(checks):
     """Run quiet checks (zero-argument functions returning a CheckResult) until one fails.
 

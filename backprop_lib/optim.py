@@ -123,18 +123,22 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, momentum=0.9):
         super().__init__(lr)
-        self.momentum = _fraction(momentum, "momentum", "Momentum")
+        self.momentum = _fraction(momentum, "momentum", type(self).__name__)
 
     def __repr__(self):
-        return f"Momentum(lr={self.lr:g}, momentum={self.momentum:g})"
+        return f"{type(self).__name__}(lr={self.lr:g}, momentum={self.momentum:g})"
 
-    def update(self, key, p, g):
+    def velocity(self, key, p, g):
+        """The parameter's velocity after this step, v <- mu * v - lr * g (kept in `state`)."""
         v = self.state.get(key)
         if v is None:
             v = self.state[key] = np.zeros_like(p)
         v *= self.momentum
         v -= self.lr * g
-        p += v
+        return v
+
+    def update(self, key, p, g):
+        p += self.velocity(key, p, g)
 
 
 class Adam(Optimizer):
@@ -254,7 +258,7 @@ class RMSProp(Optimizer):
         p -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov momentum in this library's velocity form (as `Momentum`; see the note above `RMSProp`):
 
         v_prev = v;   v <- mu * v - lr * g;   p <- p - mu * v_prev + (1 + mu) * v
@@ -266,19 +270,8 @@ class Nesterov(Optimizer):
     its buffer form, b <- mu * b + g; p <- p - lr * (g + mu * b), and agrees with this one while
     the learning rate is constant."""
 
-    def __init__(self, lr, momentum=0.9):
-        super().__init__(lr)
-        self.momentum = _fraction(momentum, "momentum", "Nesterov")
-
-    def __repr__(self):
-        return f"Nesterov(lr={self.lr:g}, momentum={self.momentum:g})"
-
     def update(self, key, p, g):
-        v = self.state.get(key)
-        if v is None:
-            v = self.state[key] = np.zeros_like(p)
-        v *= self.momentum
-        v -= self.lr * g
+        v = self.velocity(key, p, g)
         p += self.momentum * v - self.lr * g  # = -mu * v_prev + (1 + mu) * v
 
 

@@ -13,11 +13,10 @@ give the wrong shape. The dropout cases use p = 0.25 and p = 0.6, where 1 - p, 1
 1 / p all differ, and a backward that draws a new mask is named as such.
 """
 
-import copy
 
 import numpy as np
 
-from ..checks import FAIL, PASS, CheckResult, check_function
+from ..checks import PASS, CheckResult, check_cases
 from ..dropout import dropout_backward, dropout_forward
 from ..normalization import batchnorm_backward, batchnorm_eval_forward, batchnorm_forward
 
@@ -25,25 +24,12 @@ BN_OUTPUTS = ("dx", "dgamma", "dbeta")
 
 
 def _run_cases(fn, cases, reference, quiet, explain=None, **options):
-    """check_function on every (label, args) case until one fails; prints and returns one verdict.
-
-    `explain(got, args)` may name a mistake that no fixed wrong answer reproduces (a new random mask)."""
+    """`check_cases` on every (label, args) case until one fails; prints and returns one verdict."""
     name = getattr(fn, "__name__", "your function")
-    for label, args in cases:
-        result = check_function(fn, reference, *args, name=name, quiet=True, **options)
-        if not result and result.status != "todo" and explain and "known wrong answer" not in result.message:
-            try:
-                got = fn(*copy.deepcopy(args))
-            except Exception:  # the check has said how it failed
-                got = None
-            reason = None if got is None else explain(got, args)
-            if reason:
-                result = CheckResult(False, f"{FAIL} {name}: {reason}")
-        if not result:
-            if result.status != "todo":
-                result = CheckResult(False, f"{result.message}\n(in the case {label})", result.status)
-            break
-    else:
+    label, result = check_cases(fn, reference, cases, explain, **options)[-1]
+    if not result and result.status != "todo":
+        result = CheckResult(False, f"{result.message}\n(in the case {label})", result.status)
+    elif result:
         labels = "; ".join(label for label, _ in cases)
         every = "both cases" if len(cases) == 2 else f"all {len(cases)} cases"
         result = CheckResult(True, f"{PASS} {name} is correct in {every}: {labels}.")

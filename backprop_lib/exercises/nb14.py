@@ -15,11 +15,10 @@ pixels with ties, where each window still has one winner, so dx adds up to dout.
 its cases in order and reports the first that fails, naming the mistake when it knows it.
 """
 
-import copy
 
 import numpy as np
 
-from ..checks import FAIL, PASS, CheckResult, check_function
+from ..checks import PASS, CheckResult, check_cases
 from ..conv import (
     col2im,
     conv2d_backward_loop,
@@ -52,23 +51,8 @@ SHAPE_HINT = (
 
 
 def _run_cases(fn, cases, reference, quiet, explain=None, **options):
-    """check_function on every (label, args) case until one fails; `explain(got, args)` may name a mistake."""
-    name = getattr(fn, "__name__", "your function")
-    results = []
-    for label, args in cases:
-        result = check_function(fn, reference, *args, name=name, quiet=True, **options)
-        if not result and result.status != "todo" and explain and "known wrong answer" not in result.message:
-            try:
-                got = fn(*copy.deepcopy(args))
-            except Exception:  # the check has said how it failed
-                got = None
-            reason = explain(got, args) if got is not None else None
-            if reason:
-                result = CheckResult(False, f"{FAIL} {name}: {reason}")
-        results.append((label, result))
-        if not result:
-            break
-    return results
+    """The shared `check_cases`, in this module's argument order (quiet: the callers print)."""
+    return check_cases(fn, reference, cases, explain, **options)
 
 
 # -- the cases -------------------------------------------------------------------------------------
