@@ -69,9 +69,9 @@ OVERFLOW_MISTAKES = {
     "only the numerator was shifted: e^(z - m) / sum e^z. For [1000, 1001, 1002] the denominator overflows and "
     "the row comes out [0, 0, 0]; for [-1000, -1001, -1002] it is 0 and the row is inf. Divide the shifted "
     "exponentials by their own sum.": _numerator_only,
-    "the rows were shifted by their mean (or their minimum), not their maximum: in [0, 0, 2000] the largest "
-    "exponent is still 2000 - 666.7 = 1333 (or 2000), and np.exp overflows. Only the maximum makes every "
-    "exponent at most 0.": _shifted_by(lambda z: z.mean(axis=1, keepdims=True)),
+    "the rows were shifted by something other than their maximum (their mean, minimum, median or first entry): "
+    "in [0, 0, 2000] the largest exponent stays far above 0 (2000 - 666.7 = 1333 for the mean), and np.exp "
+    "overflows. Only each row's maximum makes every exponent at most 0.": _shifted_by(lambda z: z.mean(axis=1, keepdims=True)),
 }
 
 
